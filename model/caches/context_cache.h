@@ -1,0 +1,48 @@
+// Context cache: decoded legacy context entries, tagged by source id (VT-d 3.x 6.2.1,
+// FS 4.2, 6.2, 6.11). Only present, well-formed entries are cached (legal with and without
+// CAP.CM). Invalidation: global, by domain id, or by source id under a function mask.
+// A cached entry outlives changes to the context table until the driver invalidates it.
+#pragma once
+
+#include <cstdint>
+
+#include "model/caches/set_assoc_cache.h"
+#include "model/translation/context_entry.h"
+
+namespace vtd {
+
+class ContextCache {
+ public:
+  explicit ContextCache(const CacheParams& params) : params_(params), cache_(params) {}
+
+  const ContextInfo* lookup(SourceId sid) { return cache_.lookup(sid.value, sid.value); }
+  // Returns true when a valid entry was evicted.
+  bool insert(SourceId sid, const ContextInfo& info) {
+    return cache_.insert(sid.value, sid.value, info).evicted;
+  }
+
+  uint32_t invalidateAll() { return cache_.invalidateAll(); }
+  uint32_t invalidateDomain(uint16_t did) {
+    return cache_.invalidateIf([did](uint64_t, const ContextInfo& c) { return c.did == did; });
+  }
+  // FM (FS 6.2): 0 compares all 16 SID bits; 1, 2, 3 ignore function bits 2, 2:1, 2:0.
+  uint32_t invalidateDevice(SourceId sid, unsigned function_mask) {
+    static constexpr uint16_t kIgnore[4] = {0, 0x4, 0x6, 0x7};
+    const uint16_t care = uint16_t(~kIgnore[function_mask & 3]);
+    return cache_.invalidateIf(
+        [&](uint64_t t, const ContextInfo&) { return ((uint16_t(t) ^ sid.value) & care) == 0; });
+  }
+
+  uint32_t validCount() const { return cache_.validCount(); }
+  template <class F>
+  void forEachValid(F f) const {
+    cache_.forEachValid([&](uint64_t t, const ContextInfo& c) { f(SourceId{uint16_t(t)}, c); });
+  }
+  const CacheParams& params() const { return params_; }
+
+ private:
+  CacheParams params_;
+  SetAssocCache<ContextInfo> cache_;
+};
+
+}  // namespace vtd

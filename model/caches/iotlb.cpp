@@ -1,0 +1,48 @@
+// IOTLB fills and invalidation by granularity (FS 6.3, 6.11).
+#include "model/caches/iotlb.h"
+
+namespace vtd {
+
+Iotlb::Iotlb(const CacheParams& params) : params_(params), cache_(params) {}
+
+bool Iotlb::insert(uint64_t iova, const IotlbEntry& entry) {
+  const uint64_t page = iova >> pageShift(entry.size);
+  auto r = cache_.insert(tag(entry.did, entry.size, page), setIndex(entry.did, page), entry);
+  if (!r.inserted) return false;
+  if (r.evicted) --resident_[(r.evicted_tag >> 45) & 3];
+  if (!r.refreshed) ++resident_[unsigned(entry.size)];
+  return r.evicted;
+}
+
+void Iotlb::recount() {
+  resident_ = {};
+  cache_.forEachValid([&](uint64_t t, const IotlbEntry&) { ++resident_[(t >> 45) & 3]; });
+}
+
+uint32_t Iotlb::invalidateAll() {
+  uint32_t n = cache_.invalidateAll();
+  resident_ = {};
+  return n;
+}
+
+uint32_t Iotlb::invalidateDomain(uint16_t did) {
+  uint32_t n = cache_.invalidateIf([did](uint64_t, const IotlbEntry& e) { return e.did == did; });
+  recount();
+  return n;
+}
+
+uint32_t Iotlb::invalidatePages(uint16_t did, uint64_t base, unsigned am) {
+  const uint64_t span = 1ull << (12 + am);
+  const uint64_t first = base & ~(span - 1);
+  const uint64_t last = first + span - 1;
+  uint32_t n = cache_.invalidateIf([&](uint64_t t, const IotlbEntry& e) {
+    if (e.did != did) return false;
+    const uint64_t page_first = pageOf(t, e.size);
+    const uint64_t page_last = page_first + pageBytes(e.size) - 1;
+    return page_first <= last && first <= page_last;  // overlap, superpages included
+  });
+  recount();
+  return n;
+}
+
+}  // namespace vtd

@@ -1,0 +1,164 @@
+// SetAssocCache: the one cache structure behind every translation cache (IOTLB, context
+// cache; later paging-structure, PASID and interrupt-entry caches). Sets x ways of 63-bit
+// tags with a payload each; replacement LRU, tree-PLRU, FIFO or seeded random; invalid
+// ways fill first. It knows nothing of VT-d: callers build tags from the spec's fields and
+// choose the set-index bits. Lookups scan one set's tag row (contiguous, branch-light).
+// Not modelled here: timing (the caller reports lookups in its Cost) and multi-porting.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/caches/cache_params.h"
+
+namespace vtd {
+
+template <class Payload>
+class SetAssocCache {
+ public:
+  static constexpr uint64_t kValid = 1ull << 63;  // tags use bits 62:0
+
+  explicit SetAssocCache(const CacheParams& p)
+      : enabled_(p.enable && p.entries > 0), ways_(p.effectiveWays()), sets_(p.sets()),
+        set_mask_(sets_ - 1), policy_(p.policy), rng_(p.seed | 1),
+        tags_(size_t(sets_) * ways_, 0), data_(size_t(sets_) * ways_), stamp_(tags_.size(), 0) {
+    if (policy_ == ReplacementPolicy::TreePlru) tree_.assign(size_t(sets_) * ways_, 0);
+  }
+
+  // The payload of a valid entry with this tag in the set chosen by `index`, or null.
+  Payload* lookup(uint64_t tag, uint64_t index) {
+    if (!enabled_) return nullptr;
+    const uint32_t set = uint32_t(index) & set_mask_;
+    const size_t base = size_t(set) * ways_;
+    const uint64_t want = tag | kValid;
+    const uint64_t* row = &tags_[base];
+    for (uint32_t w = 0; w < ways_; ++w) {
+      if (row[w] == want) {
+        touch(set, w);
+        return &data_[base + w];
+      }
+    }
+    return nullptr;
+  }
+
+  struct InsertResult {
+    bool inserted = false;  // false when the cache is disabled
+    bool refreshed = false;  // an entry with the same tag was overwritten
+    bool evicted = false;    // a valid entry with another tag was replaced
+    uint64_t evicted_tag = 0;
+  };
+
+  // Fills an entry (replacing one with the same tag if present).
+  InsertResult insert(uint64_t tag, uint64_t index, const Payload& value) {
+    InsertResult r;
+    if (!enabled_) return r;
+    const uint32_t set = uint32_t(index) & set_mask_;
+    const size_t base = size_t(set) * ways_;
+    const uint64_t want = tag | kValid;
+    uint32_t way = ways_;
+    for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
+      if (tags_[base + w] == want) way = w;
+    r.refreshed = way != ways_;
+    for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
+      if (!(tags_[base + w] & kValid)) way = w;
+    if (way == ways_) {
+      way = victim(set);
+      r.evicted = true;
+      r.evicted_tag = tags_[base + way] & ~kValid;
+    }
+    tags_[base + way] = want;
+    data_[base + way] = value;
+    stamp_[base + way] = ++clock_;  // FIFO order and LRU recency both start at the fill
+    if (policy_ == ReplacementPolicy::TreePlru) touchTree(set, way);
+    r.inserted = true;
+    return r;
+  }
+
+  // Invalidates every valid entry for which pred(tag, payload) holds; returns how many.
+  template <class Pred>
+  uint32_t invalidateIf(Pred pred) {
+    uint32_t n = 0;
+    for (size_t i = 0; i < tags_.size(); ++i) {
+      if ((tags_[i] & kValid) && pred(tags_[i] & ~kValid, data_[i])) {
+        tags_[i] = 0;
+        ++n;
+      }
+    }
+    return n;
+  }
+  uint32_t invalidateAll() {
+    return invalidateIf([](uint64_t, const Payload&) { return true; });
+  }
+
+  template <class F>
+  void forEachValid(F f) const {
+    for (size_t i = 0; i < tags_.size(); ++i)
+      if (tags_[i] & kValid) f(tags_[i] & ~kValid, data_[i]);
+  }
+  uint32_t validCount() const {
+    uint32_t n = 0;
+    for (auto t : tags_) n += (t & kValid) ? 1 : 0;
+    return n;
+  }
+
+  bool enabled() const { return enabled_; }
+  uint32_t ways() const { return ways_; }
+  uint32_t sets() const { return sets_; }
+
+ private:
+  void touch(uint32_t set, uint32_t way) {
+    switch (policy_) {
+      case ReplacementPolicy::Lru: stamp_[size_t(set) * ways_ + way] = ++clock_; break;
+      case ReplacementPolicy::TreePlru: touchTree(set, way); break;
+      default: break;  // FIFO and random ignore hits
+    }
+  }
+
+  // Tree-PLRU over a power-of-two number of ways: node n (1-based heap) points, for the
+  // next victim, to the half that was not used most recently.
+  void touchTree(uint32_t set, uint32_t way) {
+    uint8_t* tree = &tree_[size_t(set) * ways_];
+    uint32_t node = 1;
+    for (uint32_t half = ways_ >> 1; half >= 1; half >>= 1) {
+      const uint32_t right = (way & half) ? 1 : 0;
+      tree[node] = uint8_t(right ^ 1);
+      node = 2 * node + right;
+    }
+  }
+
+  uint32_t victim(uint32_t set) {
+    const size_t base = size_t(set) * ways_;
+    switch (policy_) {
+      case ReplacementPolicy::TreePlru: {
+        const uint8_t* tree = &tree_[base];
+        uint32_t node = 1;
+        while (node < ways_) node = 2 * node + tree[node];
+        return node - ways_;
+      }
+      case ReplacementPolicy::Random: {
+        rng_ ^= rng_ >> 12;  // xorshift64*
+        rng_ ^= rng_ << 25;
+        rng_ ^= rng_ >> 27;
+        return uint32_t((rng_ * 0x2545F4914F6CDD1Dull) >> 32) % ways_;
+      }
+      default: {  // LRU and FIFO: oldest stamp
+        uint32_t best = 0;
+        for (uint32_t w = 1; w < ways_; ++w)
+          if (stamp_[base + w] < stamp_[base + best]) best = w;
+        return best;
+      }
+    }
+  }
+
+  bool enabled_;
+  uint32_t ways_, sets_, set_mask_;
+  ReplacementPolicy policy_;
+  uint64_t rng_;
+  uint64_t clock_ = 0;
+  std::vector<uint64_t> tags_;
+  std::vector<Payload> data_;
+  std::vector<uint64_t> stamp_;
+  std::vector<uint8_t> tree_;
+};
+
+}  // namespace vtd

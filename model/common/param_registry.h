@@ -1,0 +1,107 @@
+// ParamRegistry: one description of every configuration parameter (dotted path, type,
+// default, range, unit, one-line description) built from plain parameter structs. From it
+// come strict JSON loading (unknown keys and bad values are errors naming the key),
+// `--set key=value` overrides, effective_config.json and the generated parameter table.
+// The structs stay plain aggregates; they only say how to describe themselves.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vtd {
+
+// Raised for bad configuration: the message names the key and what is wrong with it.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ParamInfo {
+  std::string path;
+  std::string type;  // "bool", "uint", "real", "choice", "list"
+  std::string description;
+  std::string unit;
+  std::string range;  // human-readable range or choices
+  std::function<nlohmann::json()> get;
+  std::function<void(const nlohmann::json&)> setJson;  // throws ConfigError (without the key)
+  std::function<void(const std::string&)> setText;     // throws ConfigError (without the key)
+};
+
+class ParamRegistry {
+ public:
+  // Registration, used by the structs' describe(ParamRegistry&, prefix).
+  void addBool(const std::string& path, bool& value, const std::string& description);
+  void addUInt(const std::string& path, uint64_t& value, uint64_t min, uint64_t max,
+               const std::string& unit, const std::string& description);
+  void addUInt(const std::string& path, uint32_t& value, uint64_t min, uint64_t max,
+               const std::string& unit, const std::string& description);
+  void addReal(const std::string& path, double& value, double min, double max, const std::string& unit,
+               const std::string& description);
+  void addUIntList(const std::string& path, std::vector<uint32_t>& value,
+                   std::vector<uint32_t> allowed, const std::string& unit, const std::string& description);
+
+  template <class Enum>
+  void addChoice(const std::string& path, Enum& value,
+                 std::vector<std::pair<std::string, Enum>> choices, const std::string& description);
+
+  // Strict loading: every leaf of `config` must name a registered parameter.
+  void loadJson(const nlohmann::json& config);
+  void loadFile(const std::string& file_name);
+  // One `key=value` override (the text after --set).
+  void setOverride(const std::string& assignment);
+
+  nlohmann::json toJson() const;  // nested objects, one leaf per parameter
+  const std::vector<ParamInfo>& params() const { return params_; }
+  const ParamInfo* find(const std::string& path) const;
+  // Markdown table of every parameter (docs/params.md).
+  std::string describeMarkdown() const;
+
+ private:
+  void add(ParamInfo info);
+  void loadObject(const nlohmann::json& object, const std::string& prefix);
+  std::vector<ParamInfo> params_;
+};
+
+// --- template implementation ------------------------------------------------------------
+
+std::string choiceList(const std::vector<std::string>& names);
+
+template <class Enum>
+void ParamRegistry::addChoice(const std::string& path, Enum& value,
+                              std::vector<std::pair<std::string, Enum>> choices,
+                              const std::string& description) {
+  std::vector<std::string> names;
+  for (auto& c : choices) names.push_back(c.first);
+  ParamInfo info;
+  info.path = path;
+  info.type = "choice";
+  info.description = description;
+  info.range = choiceList(names);
+  info.get = [&value, choices]() {
+    for (auto& c : choices)
+      if (c.second == value) return nlohmann::json(c.first);
+    return nlohmann::json("?");
+  };
+  auto set = [&value, choices, names](const std::string& text) {
+    for (auto& c : choices)
+      if (c.first == text) {
+        value = c.second;
+        return;
+      }
+    throw ConfigError("'" + text + "' is not one of " + choiceList(names));
+  };
+  info.setText = set;
+  info.setJson = [set](const nlohmann::json& j) {
+    if (!j.is_string()) throw ConfigError("expected a string");
+    set(j.get<std::string>());
+  };
+  add(std::move(info));
+}
+
+}  // namespace vtd

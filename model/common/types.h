@@ -1,0 +1,87 @@
+// Request and result types shared by the whole remapping model (VT-d 3.x chapters 3 and 5):
+// what a DMA request carries, what a translation returns, and the fault-reason codes of
+// chapter 7. Models no behaviour.
+#pragma once
+
+#include <cstdint>
+
+#include "model/common/cost.h"
+#include "model/faults/fault_reason.h"
+
+namespace vtd {
+
+// PCI requester id (bus:dev.fn) as used in root/context lookups and fault records.
+struct SourceId {
+  uint16_t value = 0;
+  constexpr uint8_t bus() const { return uint8_t(value >> 8); }
+  constexpr uint8_t devfn() const { return uint8_t(value & 0xFF); }
+  static constexpr SourceId fromBdf(unsigned bus, unsigned dev, unsigned fn) {
+    return SourceId{uint16_t((bus & 0xFF) << 8 | (dev & 0x1F) << 3 | (fn & 0x7))};
+  }
+};
+
+enum class AccessKind : uint8_t { Read, Write };
+
+// PCIe address type of the request (ATS): untranslated, translation request, translated.
+enum class AddressType : uint8_t { Untranslated = 0, TranslationRequest = 1, Translated = 2 };
+
+struct DmaRequest {
+  SourceId source;
+  uint64_t address = 0;  // input address (IOVA)
+  uint32_t size = 0;     // bytes; callers keep a request inside one 4 KiB page
+  AccessKind kind = AccessKind::Read;
+  AddressType at = AddressType::Untranslated;
+  bool pasid_present = false;
+  uint32_t pasid = 0;  // 20 bits
+  bool privileged = false;
+  bool execute = false;
+};
+
+enum class TranslationStatus : uint8_t {
+  Ok,       // output is valid
+  Fault,    // blocked; `reason` tells why (recorded or not, see fault_recorded)
+};
+
+// Page sizes the second-level tables can map (VT-d 3.x 3.7, CAP.SLLPS).
+enum class PageSize : uint8_t { Size4K = 0, Size2M = 1, Size1G = 2 };
+constexpr unsigned pageShift(PageSize s) { return 12 + 9 * unsigned(s); }
+constexpr uint64_t pageBytes(PageSize s) { return 1ull << pageShift(s); }
+
+// Access rights of a translation, as the R/W bits of the paging entries.
+enum Permission : uint8_t { kPermNone = 0, kPermRead = 1, kPermWrite = 2, kPermRW = 3 };
+
+struct Translation {
+  TranslationStatus status = TranslationStatus::Ok;
+  FaultReason reason = FaultReason::None;
+  bool fault_recorded = false;  // false when FPD suppressed it, PFO dropped it, or it collapsed
+  bool translated = false;      // false: remapping off or pass-through (output = input)
+  uint8_t permissions = kPermNone;
+  PageSize page_size = PageSize::Size4K;
+  bool snoop = false;  // SNP of the leaf (with ECAP.SC)
+  uint64_t output = 0;
+  Cost cost;
+
+  bool ok() const { return status == TranslationStatus::Ok; }
+};
+
+}  // namespace vtd
+
+namespace vtd {
+
+// An interrupt request: a DWORD write by a device into 0xFEE0_0000-0xFEEF_FFFF (FS 8.1).
+struct MsiRequest {
+  SourceId source;
+  uint64_t address = 0;
+  uint32_t data = 0;
+};
+
+struct InterruptResult {
+  bool ok = true;  // false: blocked (reason says why)
+  FaultReason reason = FaultReason::None;
+  bool fault_recorded = false;
+  uint64_t address = 0;  // the interrupt to deliver when ok
+  uint32_t data = 0;
+  Cost cost;
+};
+
+}  // namespace vtd

@@ -1,0 +1,150 @@
+// DMA request processing in legacy mode (VT-d 3.x 3.4-3.7 and 7.1, FS 3.3, 4.2, 5.1, 7.4):
+// remapping off -> unchanged; PASID or bad TTM -> root-table faults; context (cache, then
+// root/context tables); translation type; input width; IOTLB, then the second-level walk;
+// permissions; the interrupt address range. Every blocked request goes through fault(),
+// which applies FPD and records the fault.
+#include "model/registers/register_map.h"
+#include "model/unit/remapping_unit.h"
+
+namespace vtd {
+
+const ContextInfo* RemappingUnit::context(SourceId sid, FaultReason& fault, bool& fpd, Cost& cost) {
+  ++stats_.ctxt_cache_lookup;
+  ++cost.context_cache_lookups;
+  if (const ContextInfo* c = context_cache_.lookup(sid)) {
+    ++stats_.ctxt_cache_hit;
+    ++cost.context_cache_hits;
+    return c;
+  }
+  const ContextLookup r = context_reader_.lookup(memory_, root_table_, sid, cost);
+  if (r.fault != FaultReason::None) {
+    fault = r.fault;
+    fpd = r.fpd;
+    return nullptr;
+  }
+  if (context_cache_.insert(sid, r.info)) ++stats_.ctxt_cache_eviction;
+  ++stats_.ctxt_cache_fill;
+  if (const ContextInfo* c = context_cache_.lookup(sid)) return c;
+  scratch_context_ = r.info;  // cache disabled: use the entry just read
+  return &scratch_context_;
+}
+
+void RemappingUnit::fault(const DmaRequest& req, FaultReason reason, bool fpd, Translation& t) {
+  t.status = TranslationStatus::Fault;
+  t.reason = reason;
+  ++stats_.faults;
+  ++stats_.fault_reason[uint8_t(reason)];
+  if (fpd && isQualified(reason)) {
+    ++stats_.faults_suppressed_fpd;
+    return;
+  }
+  FaultInfo f;
+  f.reason = reason;
+  f.source = req.source;
+  // FI holds the page address; bits at or above MGAW are not recorded (FS 7.2).
+  f.fault_info = req.address & ~input_limit_mask_ & ~0xFFFull;
+  f.kind = req.kind;
+  f.at = req.at;
+  f.pasid_present = req.pasid_present;
+  f.pasid = req.pasid;
+  f.privileged = req.privileged;
+  f.execute = req.execute;
+  switch (recorder_.record(f)) {
+    case RecordOutcome::Recorded:
+      t.fault_recorded = true;
+      ++t.cost.fault_records;
+      ++stats_.faults_recorded;
+      break;
+    case RecordOutcome::DroppedOverflow: ++stats_.faults_dropped_overflow; break;
+    case RecordOutcome::Collapsed: ++stats_.faults_collapsed; break;
+  }
+}
+
+Translation RemappingUnit::translate(const DmaRequest& req) {
+  Translation t;
+  translateInto(req, t);
+  stats_.root_reads += t.cost.root_reads;
+  stats_.context_reads += t.cost.context_reads;
+  stats_.walk_reads += t.cost.walk_reads;
+  return t;
+}
+
+void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
+  ++stats_.dma_requests;
+  stats_.dma_bytes += req.size;
+  if (!(gsts() & reg::gsts::TES)) {  // remapping disabled: the request passes unchanged
+    ++stats_.dma_untranslated;
+    t.output = req.address;
+    t.permissions = kPermRW;
+    return;
+  }
+  if (req.pasid_present) return fault(req, FaultReason::PasidInLegacyMode, false, t);
+  if (ttm_ != reg::rtaddr::kLegacy) return fault(req, FaultReason::RootTableModeInvalid, false, t);
+
+  FaultReason ctx_fault = FaultReason::None;
+  bool fpd = false;
+  const ContextInfo* ctx = context(req.source, ctx_fault, fpd, t.cost);
+  if (!ctx) return fault(req, ctx_fault, fpd, t);
+  fpd = ctx->fpd;
+
+  // Translation requests and translated requests need TT=01 (ATS), which is not
+  // supported yet, so any AT other than untranslated is blocked by the context (FS 4.2).
+  if (req.at != AddressType::Untranslated) return fault(req, FaultReason::TranslationTypeBlocked, fpd, t);
+  if (ctx->tt == TranslationType::PassThrough) {
+    ++stats_.dma_pass_through;
+    t.output = req.address;
+    t.permissions = kPermRW;
+    return;
+  }
+
+  // Input address within both MGAW and the table's AGAW (LGN.1).
+  if ((req.address & input_limit_mask_) || (req.address >> ctx->agaw_bits))
+    return fault(req, FaultReason::AddressBeyondWidth, fpd, t);
+
+  ++stats_.iotlb_lookup;
+  ++t.cost.iotlb_lookups;
+  const uint16_t did = ctx->did;
+  const uint8_t levels = ctx->levels;
+  const uint64_t slptptr = ctx->slptptr;
+  IotlbEntry walked;
+  const IotlbEntry* e = iotlb_.lookup(did, req.address, t.cost.iotlb_probes);
+  if (e) {
+    ++stats_.iotlb_hit;
+    ++t.cost.iotlb_hits;
+  } else {
+    ++stats_.walks;
+    const WalkResult w = walker_.walk(memory_, slptptr, levels, req.address, req.kind, t.cost);
+    if (w.fault != FaultReason::None) return fault(req, w.fault, fpd, t);
+    walked.output_page = w.output_page;
+    walked.did = did;
+    walked.size = w.size;
+    walked.permissions = w.permissions;
+    walked.snoop = w.snoop;
+    ++stats_.iotlb_fill;
+    if (iotlb_.insert(req.address, walked)) ++stats_.iotlb_eviction;
+    e = &walked;
+  }
+
+  const uint8_t need = req.kind == AccessKind::Write ? kPermWrite : kPermRead;
+  if (!(e->permissions & need))
+    return fault(req, req.kind == AccessKind::Write ? FaultReason::WriteNotPermitted
+                                                    : FaultReason::ReadNotPermitted, fpd, t);
+  t.output = e->output_page | (req.address & (pageBytes(e->size) - 1));
+  if (isInterruptAddress(t.output)) return fault(req, FaultReason::InterruptRangeOutput, fpd, t);
+  t.translated = true;
+  t.permissions = e->permissions;
+  t.page_size = e->size;
+  t.snoop = e->snoop;
+  ++stats_.translations;
+}
+
+// Interrupt remapping is not implemented yet and never advertised (ECAP.IR = 0): with no
+// remapping hardware behind it, every interrupt request is delivered as written.
+InterruptResult RemappingUnit::remapInterrupt(const MsiRequest& req) {
+  InterruptResult r;
+  r.address = req.address;
+  r.data = req.data;
+  return r;
+}
+
+}  // namespace vtd

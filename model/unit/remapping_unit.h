@@ -1,0 +1,118 @@
+// RemappingUnit: one VT-d DMA-remapping unit (a DRHD) as a plain C++ object with no notion
+// of time. Software reaches it through mmioRead/mmioWrite; bus masters through translate();
+// interrupt requests through remapInterrupt(). It reaches memory only through the injected
+// GuestMemory and reports generated events to an InterruptSink. Every operation says what
+// it touched in a Cost. Faults are values, recorded as the spec says (FS 7).
+// Implemented: legacy mode (TTM=00) with second-level and pass-through contexts, register
+// invalidation, primary fault logging. Not yet: scalable mode, queued invalidation,
+// interrupt remapping, ATS (they are refused by UnitParams::validate()).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "model/caches/cache_params.h"
+#include "model/caches/context_cache.h"
+#include "model/caches/iotlb.h"
+#include "model/common/guest_memory.h"
+#include "model/common/interrupt_sink.h"
+#include "model/common/types.h"
+#include "model/faults/event_interrupt.h"
+#include "model/faults/fault_recorder.h"
+#include "model/registers/register_file.h"
+#include "model/translation/context_entry.h"
+#include "model/translation/second_level_walk.h"
+#include "model/unit/unit_params.h"
+#include "model/unit/unit_stats.h"
+
+namespace vtd {
+
+class StatRegistry;
+
+struct UnitConfig {
+  UnitParams unit;
+  CacheParams iotlb{128, 8, ReplacementPolicy::Lru, 1, 2, true};
+  CacheParams context_cache{64, 4, ReplacementPolicy::Lru, 1, 1, true};
+
+  void describe(ParamRegistry& r);  // "unit.*", "iotlb.*", "context_cache.*"
+  std::vector<std::string> validate() const;
+};
+
+class RemappingUnit {
+ public:
+  // Throws std::invalid_argument listing the problems when config.validate() fails.
+  RemappingUnit(const UnitConfig& config, GuestMemory& memory);
+
+  // --- software interface (register block) ---
+  uint64_t mmioRead(uint32_t offset, unsigned size);
+  void mmioWrite(uint32_t offset, unsigned size, uint64_t value);
+  uint32_t registerBlockSize() const { return regs_.blockSize(); }
+
+  // --- bus-master interface ---
+  Translation translate(const DmaRequest& request);
+  InterruptResult remapInterrupt(const MsiRequest& request);
+  static constexpr bool isInterruptAddress(uint64_t a) { return (a >> 20) == 0xFEE; }
+
+  void setInterruptSink(InterruptSink* sink) { fault_event_.setSink(sink); }
+
+  // --- observation ---
+  const UnitStats& stats() const { return stats_; }
+  void resetStats();
+  void describeStats(StatRegistry& r, const std::string& prefix = "") const;
+  const UnitConfig& config() const { return config_; }
+  const UnitParams& params() const { return config_.unit; }
+  uint64_t peekRegister(uint16_t reg) const { return regs_.get(reg); }  // no side effects
+  const RegisterFile& registers() const { return regs_; }
+  const Iotlb& iotlb() const { return iotlb_; }
+  const ContextCache& contextCache() const { return context_cache_; }
+  const FaultRecorder& faultRecorder() const { return recorder_; }
+  uint64_t faultEventsSent() const { return fault_event_.sent(); }
+
+  // Power-on reset of registers, caches and latched state (statistics are kept).
+  void reset();
+
+ private:
+  // Register side effects, one per RegHook (registered in one place: kHooks).
+  void onGcmdWrite(const RegisterFile::Write& w);
+  void onCcmdWrite(const RegisterFile::Write& w);
+  void onIotlbWrite(const RegisterFile::Write& w);
+  void onFstsWrite(const RegisterFile::Write& w);
+  void onFectlWrite(const RegisterFile::Write& w);
+  void onFrcdHighWrite(const RegisterFile::Write& w);
+  void onPmenWrite(const RegisterFile::Write& w);
+  using Hook = void (RemappingUnit::*)(const RegisterFile::Write&);
+  static const std::array<Hook, size_t(RegHook::kCount)> kHooks;
+
+  // Global command actions (global_command.cpp).
+  void latchRootTable();
+  void setTranslationEnable(bool on);
+  void flushWriteBuffer();
+
+  // Translation helpers (dma_translation.cpp).
+  void translateInto(const DmaRequest& req, Translation& t);
+  void fault(const DmaRequest& req, FaultReason reason, bool fpd, Translation& t);
+  const ContextInfo* context(SourceId sid, FaultReason& fault, bool& fpd, Cost& cost);
+
+  uint32_t gsts() const { return uint32_t(regs_.get(R_GSTS)); }
+
+  UnitConfig config_;
+  GuestMemory& memory_;
+  RegisterFile regs_;
+  EventInterrupt fault_event_;
+  FaultRecorder recorder_;
+  ContextReader context_reader_;
+  SecondLevelWalker walker_;
+  Iotlb iotlb_;
+  ContextCache context_cache_;
+  UnitStats stats_;
+
+  // State latched by GCMD.SRTP (FS 3.3): the unit uses these, not RTADDR directly.
+  uint64_t root_table_ = 0;
+  uint8_t ttm_ = 0;
+  bool root_latched_ = false;
+  ContextInfo scratch_context_;  // a context read while its cache is disabled
+  uint64_t input_limit_mask_;    // bits at or above MGAW
+};
+
+}  // namespace vtd

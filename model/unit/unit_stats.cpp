@@ -1,0 +1,71 @@
+// UnitStats registration: names, units and descriptions; derived ratios.
+#include "model/unit/unit_stats.h"
+
+#include <cstdio>
+
+#include "model/common/stat_registry.h"
+#include "model/faults/fault_reason.h"
+
+namespace vtd {
+
+void UnitStats::describe(StatRegistry& r, const std::string& p) const {
+  auto c = [&](const char* name, const uint64_t& v, const char* unit, const char* text) {
+    r.addCounter(p + name, v, unit, text);
+  };
+  c("dma_requests", dma_requests, "requests", "DMA requests presented to the unit (per 4 KiB-bounded chunk)");
+  c("dma_bytes", dma_bytes, "bytes", "bytes of those requests");
+  c("dma_untranslated", dma_untranslated, "requests", "requests passed unchanged because translation is disabled (TES=0)");
+  c("dma_pass_through", dma_pass_through, "requests", "requests through a pass-through context (TT=10)");
+  c("translations", translations, "requests", "successful second-level translations");
+  c("iotlb_lookup", iotlb_lookup, "lookups", "IOTLB lookups (one per translated request)");
+  c("iotlb_hit", iotlb_hit, "lookups", "IOTLB hits");
+  c("iotlb_fill", iotlb_fill, "entries", "IOTLB fills after a walk");
+  c("iotlb_eviction", iotlb_eviction, "entries", "valid IOTLB entries replaced by a fill");
+  c("ctxt_cache_lookup", ctxt_cache_lookup, "lookups", "context-cache lookups");
+  c("ctxt_cache_hit", ctxt_cache_hit, "lookups", "context-cache hits");
+  c("ctxt_cache_fill", ctxt_cache_fill, "entries", "context-cache fills");
+  c("ctxt_cache_eviction", ctxt_cache_eviction, "entries", "valid context-cache entries replaced by a fill");
+  c("walks", walks, "walks", "second-level page walks (IOTLB misses that reached the tables)");
+  c("walk_reads", walk_reads, "reads", "8-byte paging-entry reads by walks");
+  c("root_reads", root_reads, "reads", "root-entry reads");
+  c("context_reads", context_reads, "reads", "context-entry reads");
+  c("faults", faults, "faults", "requests blocked by a fault condition");
+  c("faults_recorded", faults_recorded, "faults", "faults written to a fault recording register");
+  c("faults_suppressed_fpd", faults_suppressed_fpd, "faults", "qualified faults not recorded because FPD=1");
+  c("faults_dropped_overflow", faults_dropped_overflow, "faults", "faults dropped because of primary fault overflow (PFO)");
+  c("faults_collapsed", faults_collapsed, "faults", "faults dropped while a record from the same source was pending");
+  for (unsigned fr = 1; fr < 256; ++fr) {
+    const char* name = faultReasonName(FaultReason(fr));
+    if (std::string(name) == "unknown") continue;
+    char key[32];
+    std::snprintf(key, sizeof key, "fault_reason_0x%02x", fr);
+    r.addCounter(p + key, fault_reason[fr], "faults", std::string("faults with reason: ") + name);
+  }
+  c("inv_context_global", inv_context_global, "invalidations", "global context-cache invalidations performed");
+  c("inv_context_domain", inv_context_domain, "invalidations", "domain-selective context-cache invalidations performed");
+  c("inv_context_device", inv_context_device, "invalidations", "device-selective context-cache invalidations performed");
+  c("inv_iotlb_global", inv_iotlb_global, "invalidations", "global IOTLB invalidations performed");
+  c("inv_iotlb_domain", inv_iotlb_domain, "invalidations", "domain-selective IOTLB invalidations performed");
+  c("inv_iotlb_page", inv_iotlb_page, "invalidations", "page-selective IOTLB invalidations performed");
+  c("inv_iotlb_page_as_domain", inv_iotlb_page_as_domain, "invalidations", "page-selective requests performed as domain-selective (no PSI, or AM > MAMV)");
+  c("inv_rejected", inv_rejected, "invalidations", "invalidation requests with a reserved granularity (reported as 0)");
+  c("ctxt_cache_entries_invalidated", ctxt_cache_entries_invalidated, "entries", "context-cache entries removed by invalidations");
+  c("iotlb_entries_invalidated", iotlb_entries_invalidated, "entries", "IOTLB entries removed by invalidations");
+  c("mmio_reads", mmio_reads, "accesses", "register reads");
+  c("mmio_writes", mmio_writes, "accesses", "register writes");
+  c("gcmd_writes", gcmd_writes, "writes", "GCMD_REG writes");
+  c("gcmd_multiple_commands", gcmd_multiple_commands, "writes", "GCMD writes that changed more than one control (the spec allows one)");
+  c("te_enabled_without_root", te_enabled_without_root, "events", "translation enabled before any root table was latched (SRTP)");
+  c("write_buffer_flushes", write_buffer_flushes, "commands", "write-buffer flushes (GCMD.WBF)");
+  r.addDerived(p + "iotlb_hit_rate", [this] { return ratio(iotlb_hit, iotlb_lookup); }, "ratio", "IOTLB hits per lookup");
+  r.addDerived(p + "ctxt_cache_hit_rate", [this] { return ratio(ctxt_cache_hit, ctxt_cache_lookup); }, "ratio", "context-cache hits per lookup");
+  r.addDerived(p + "walk_reads_per_walk", [this] { return ratio(walk_reads, walks); }, "reads", "paging-entry reads per walk");
+  r.addDerived(p + "iotlb_misses_per_mib", [this] {
+    return dma_bytes ? double(iotlb_lookup - iotlb_hit) * double(1 << 20) / double(dma_bytes) : 0.0; },
+    "misses/MiB", "IOTLB misses per MiB of DMA");
+  r.addDerived(p + "memory_reads_per_4k", [this] {
+    return dma_bytes ? double(walk_reads + root_reads + context_reads) * 4096.0 / double(dma_bytes) : 0.0; },
+    "reads/4KiB", "unit memory reads (root, context, paging entries) per 4 KiB of DMA");
+}
+
+}  // namespace vtd

@@ -1,0 +1,64 @@
+// UnitStats: the remapping unit's counters. Plain members incremented on the hot path;
+// describe() registers each under its member name with unit and description (names follow
+// the VT-d perfmon events where one exists: iotlb_lookup, iotlb_hit, ctxt_cache_lookup …).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace vtd {
+
+class StatRegistry;
+
+struct UnitStats {
+  // DMA requests
+  uint64_t dma_requests = 0;
+  uint64_t dma_bytes = 0;
+  uint64_t dma_untranslated = 0;  // remapping disabled (TES = 0): passed unchanged
+  uint64_t dma_pass_through = 0;  // context TT = pass-through
+  uint64_t translations = 0;      // successful second-level translations
+  // caches
+  uint64_t iotlb_lookup = 0;
+  uint64_t iotlb_hit = 0;
+  uint64_t iotlb_fill = 0;
+  uint64_t iotlb_eviction = 0;
+  uint64_t ctxt_cache_lookup = 0;
+  uint64_t ctxt_cache_hit = 0;
+  uint64_t ctxt_cache_fill = 0;
+  uint64_t ctxt_cache_eviction = 0;
+  // walks
+  uint64_t walks = 0;
+  uint64_t walk_reads = 0;
+  uint64_t root_reads = 0;
+  uint64_t context_reads = 0;
+  // faults
+  uint64_t faults = 0;
+  uint64_t faults_recorded = 0;
+  uint64_t faults_suppressed_fpd = 0;
+  uint64_t faults_dropped_overflow = 0;
+  uint64_t faults_collapsed = 0;
+  std::array<uint64_t, 256> fault_reason{};
+  // register-based invalidation
+  uint64_t inv_context_global = 0;
+  uint64_t inv_context_domain = 0;
+  uint64_t inv_context_device = 0;
+  uint64_t inv_iotlb_global = 0;
+  uint64_t inv_iotlb_domain = 0;
+  uint64_t inv_iotlb_page = 0;
+  uint64_t inv_iotlb_page_as_domain = 0;  // page-selective performed as domain-selective
+  uint64_t inv_rejected = 0;              // reserved granularity: CAIG/IAIG = 0
+  uint64_t ctxt_cache_entries_invalidated = 0;
+  uint64_t iotlb_entries_invalidated = 0;
+  // registers
+  uint64_t mmio_reads = 0;
+  uint64_t mmio_writes = 0;
+  uint64_t gcmd_writes = 0;
+  uint64_t gcmd_multiple_commands = 0;  // a write changing more than one control (FS 3.2)
+  uint64_t te_enabled_without_root = 0; // TE set before any SRTP
+  uint64_t write_buffer_flushes = 0;
+
+  void describe(StatRegistry& r, const std::string& prefix) const;
+};
+
+}  // namespace vtd
