@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
-#include <vector>
+#include <memory>
+#include <new>
 
 #include "model/common/guest_memory.h"
 
@@ -13,7 +15,12 @@ namespace vtd {
 
 class FlatMemory final : public GuestMemory {
  public:
-  explicit FlatMemory(uint64_t size, uint64_t base = 0) : base_(base), bytes_(size, 0) {}
+  // calloc: large arrays come from zero pages the OS maps lazily, so a big, mostly unused
+  // test memory costs nothing until touched.
+  explicit FlatMemory(uint64_t size, uint64_t base = 0)
+      : base_(base), size_(size), bytes_(static_cast<uint8_t*>(std::calloc(size ? size : 1, 1))) {
+    if (!bytes_) throw std::bad_alloc();
+  }
 
   bool read(uint64_t address, void* data, size_t length) override {
     if (!contains(address, length)) return false;
@@ -29,7 +36,7 @@ class FlatMemory final : public GuestMemory {
   }
 
   bool contains(uint64_t address, uint64_t length) const {
-    return address >= base_ && length <= bytes_.size() && address - base_ <= bytes_.size() - length;
+    return address >= base_ && length <= size_ && address - base_ <= size_ - length;
   }
   uint64_t read64(uint64_t address) const {
     uint64_t v = 0;
@@ -39,15 +46,19 @@ class FlatMemory final : public GuestMemory {
   void write64(uint64_t address, uint64_t v) {
     if (contains(address, 8)) std::memcpy(&bytes_[address - base_], &v, 8);
   }
-  uint8_t* data() { return bytes_.data(); }
+  uint8_t* data() { return bytes_.get(); }
   uint64_t base() const { return base_; }
-  uint64_t size() const { return bytes_.size(); }
+  uint64_t size() const { return size_; }
   uint64_t readCount() const { return reads_; }
   uint64_t writeCount() const { return writes_; }
 
  private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
   uint64_t base_;
-  std::vector<uint8_t> bytes_;
+  uint64_t size_;
+  std::unique_ptr<uint8_t[], Free> bytes_;
   uint64_t reads_ = 0;
   uint64_t writes_ = 0;
 };
