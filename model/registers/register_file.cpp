@@ -39,23 +39,33 @@ int RegisterFile::find(uint32_t offset) const {
   return s ? s->reg : -1;
 }
 
+uint64_t RegisterFile::readDwords(uint32_t offset, unsigned size, uint64_t* unknown) const {
+  uint64_t result = 0;
+  for (unsigned d = 0; d < size / 4; ++d) {
+    const DwordSlot* s = slot(offset + 4 * d);
+    if (!s) {
+      ++*unknown;
+      continue;
+    }
+    const RegisterSpec& r = table_[s->reg];
+    const uint64_t visible = values_[s->reg] & ~r.wo;
+    result |= ((visible >> (32 * s->half)) & 0xFFFF'FFFFull) << (32 * d);
+  }
+  return result;
+}
+
 uint64_t RegisterFile::read(uint32_t offset, unsigned size) {
   if ((size != 4 && size != 8) || offset % size != 0 || offset >= block_size_) {
     ++refused_accesses_;
     return 0;
   }
-  uint64_t result = 0;
-  for (unsigned d = 0; d < size / 4; ++d) {
-    const DwordSlot* s = slot(offset + 4 * d);
-    if (!s) {
-      ++unknown_accesses_;
-      continue;
-    }
-    const RegisterSpec& r = table_[s->reg];
-    uint64_t visible = values_[s->reg] & ~r.wo;
-    result |= ((visible >> (32 * s->half)) & 0xFFFF'FFFFull) << (32 * d);
-  }
-  return result;
+  return readDwords(offset, size, &unknown_accesses_);
+}
+
+uint64_t RegisterFile::peek(uint32_t offset, unsigned size) const {
+  if ((size != 4 && size != 8) || offset % size != 0 || offset >= block_size_) return 0;
+  uint64_t ignored = 0;
+  return readDwords(offset, size, &ignored);
 }
 
 // Applies one dword of a write; merges into the previous Write when both dwords belong

@@ -37,6 +37,8 @@ class RegisterFile {
   };
 
   uint64_t read(uint32_t offset, unsigned size);
+  // Same value as read(), without counting anything (debug access, "peek").
+  uint64_t peek(uint32_t offset, unsigned size) const;
   WriteResult write(uint32_t offset, unsigned size, uint64_t value);
 
   uint64_t get(uint16_t reg) const { return values_[reg]; }
@@ -61,6 +63,7 @@ class RegisterFile {
     uint8_t half = 0;
   };
   const DwordSlot* slot(uint32_t offset) const;
+  uint64_t readDwords(uint32_t offset, unsigned size, uint64_t* unknown) const;
   bool applyDword(uint32_t offset, uint32_t value, WriteResult& out);
 
   std::vector<RegisterSpec> table_;

@@ -46,6 +46,7 @@ class RemappingUnit {
 
   // --- software interface (register block) ---
   uint64_t mmioRead(uint32_t offset, unsigned size);
+  uint64_t mmioPeek(uint32_t offset, unsigned size) const { return regs_.peek(offset, size); }
   void mmioWrite(uint32_t offset, unsigned size, uint64_t value);
   uint32_t registerBlockSize() const { return regs_.blockSize(); }
 

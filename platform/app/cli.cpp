@@ -1,0 +1,37 @@
+// Option parsing and configuration loading.
+#include "platform/app/cli.h"
+
+namespace vtd::app {
+
+CommonOptions parseOptions(int argc, char** argv, int first) {
+  CommonOptions o;
+  for (int i = first; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* what) -> std::string {
+      if (i + 1 >= argc) throw CliError(a + " needs " + what);
+      return argv[++i];
+    };
+    if (a == "--config") o.config_file = value("a file name");
+    else if (a == "--set") o.sets.push_back(value("key=value"));
+    else if (a.rfind("--set=", 0) == 0) o.sets.push_back(a.substr(6));
+    else if (a == "--out") o.out = value("a folder");
+    else if (a == "--quiet" || a == "-q") o.quiet = true;
+    else if (!a.empty() && a[0] == '-') throw CliError("unknown option '" + a + "'");
+    else o.positional.push_back(a);
+  }
+  return o;
+}
+
+void loadConfig(const CommonOptions& options, platform::SimConfig& config, ParamRegistry& registry) {
+  config.describe(registry);
+  if (!options.config_file.empty()) registry.loadFile(options.config_file);
+  for (const auto& s : options.sets) registry.setOverride(s);
+  const auto errors = config.validate();
+  if (!errors.empty()) {
+    std::string text = "invalid configuration:";
+    for (auto& e : errors) text += "\n  " + e;
+    throw ConfigError(text);
+  }
+}
+
+}  // namespace vtd::app

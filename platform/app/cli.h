@@ -1,0 +1,39 @@
+// Command-line plumbing shared by the vtdsim subcommands: the common options
+// (--config FILE, --set key=value, --out DIR, --quiet) and loading the configuration they
+// name into a SimConfig. Errors are ConfigError / CliError with a message naming the
+// problem; main() prints it and exits non-zero.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/common/param_registry.h"
+#include "platform/sim_config.h"
+
+namespace vtd::app {
+
+class CliError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CommonOptions {
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::string out = "vtdsim-out";
+  bool quiet = false;
+  std::vector<std::string> positional;
+};
+
+// Parses argv[first..argc). Unknown options are a CliError naming them.
+CommonOptions parseOptions(int argc, char** argv, int first);
+
+// Applies --config then each --set (in order) onto `config`, then validates it.
+void loadConfig(const CommonOptions& options, platform::SimConfig& config, ParamRegistry& registry);
+
+int runCommand(const CommonOptions& options);
+int benchCommand(const CommonOptions& options);
+int describeCommand(const CommonOptions& options);
+
+}  // namespace vtd::app

@@ -1,0 +1,83 @@
+// Memory: transports and lazily backed storage.
+#include "platform/memory.h"
+
+#include <sys/mman.h>
+
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "model/common/param_registry.h"
+#include "model/common/stat_registry.h"
+
+namespace vtd::platform {
+
+using sc_core::sc_time;
+
+void MemoryParams::describe(ParamRegistry& r, const std::string& p) {
+  r.addUInt(p + "size_mib", size_mib, 16, 1u << 20, "MiB", "DRAM size (host physical memory from address 0)");
+  r.addUInt(p + "read_latency_ns", read_latency_ns, 0, 100000, "ns", "DRAM read latency");
+  r.addUInt(p + "write_latency_ns", write_latency_ns, 0, 100000, "ns", "DRAM write latency");
+  r.addReal(p + "bytes_per_ns", bytes_per_ns, 0.01, 10000.0, "B/ns", "DRAM transfer rate per access");
+}
+
+Memory::Memory(const sc_core::sc_module_name& name, const MemoryParams& params)
+    : sc_module(name), port("port"), size_(params.size_mib << 20),
+      read_latency_(double(params.read_latency_ns), sc_core::SC_NS),
+      write_latency_(double(params.write_latency_ns), sc_core::SC_NS),
+      ps_per_byte_q10_(uint64_t(std::llround(1000.0 * 1024.0 / params.bytes_per_ns))) {
+  void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  bytes_ = static_cast<uint8_t*>(p);
+  port.register_b_transport(this, &Memory::transport);
+  port.register_transport_dbg(this, &Memory::debugTransport);
+}
+
+Memory::~Memory() { munmap(bytes_, size_); }
+
+uint8_t* Memory::hostPointer(uint64_t address, uint64_t length) {
+  if (address >= size_ || length > size_ - address) return nullptr;
+  return bytes_ + address;
+}
+
+void Memory::transport(int, ::tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const uint64_t a = trans.get_address();
+  const unsigned n = trans.get_data_length();
+  if (a >= size_ || n > size_ - a || trans.get_byte_enable_ptr() || trans.get_streaming_width() < n) {
+    ++errors_;
+    trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  const uint64_t transfer_ps = (n * ps_per_byte_q10_) >> 10;
+  if (trans.is_read()) {
+    std::memcpy(trans.get_data_ptr(), bytes_ + a, n);
+    delay += read_latency_ + sc_time::from_value(transfer_ps);
+    ++reads_;
+    bytes_read_ += n;
+  } else if (trans.is_write()) {
+    std::memcpy(bytes_ + a, trans.get_data_ptr(), n);
+    delay += write_latency_ + sc_time::from_value(transfer_ps);
+    ++writes_;
+    bytes_written_ += n;
+  }
+  trans.set_response_status(::tlm::TLM_OK_RESPONSE);
+}
+
+unsigned Memory::debugTransport(int, ::tlm::tlm_generic_payload& trans) {
+  const uint64_t a = trans.get_address();
+  const unsigned n = trans.get_data_length();
+  if (a >= size_ || n > size_ - a) return 0;
+  if (trans.is_read()) std::memcpy(trans.get_data_ptr(), bytes_ + a, n);
+  else if (trans.is_write()) std::memcpy(bytes_ + a, trans.get_data_ptr(), n);
+  return n;
+}
+
+void Memory::describeStats(StatRegistry& r, const std::string& p) const {
+  r.addCounter(p + "reads", reads_, "accesses", "memory read accesses");
+  r.addCounter(p + "writes", writes_, "accesses", "memory write accesses");
+  r.addCounter(p + "bytes_read", bytes_read_, "bytes", "bytes read");
+  r.addCounter(p + "bytes_written", bytes_written_, "bytes", "bytes written");
+  r.addCounter(p + "errors", errors_, "accesses", "accesses outside memory (address error)");
+}
+
+}  // namespace vtd::platform

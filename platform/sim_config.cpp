@@ -1,0 +1,59 @@
+// SimConfig: description of every group and the cross-group checks.
+#include "platform/sim_config.h"
+
+#include "model/common/param_registry.h"
+
+namespace vtd::platform {
+
+void PlatformParams::describe(ParamRegistry& r, const std::string& p) {
+  r.addUInt(p + "dmar_base", dmar_base, 0x1000, ~0ull, "address", "physical base of the DMAR register block");
+  r.addUInt(p + "devices", devices, 1, 64, "devices", "DMA bus masters (requester ids 00:04.0 upwards)");
+  r.addUInt(p + "quantum_ns", quantum_ns, 1, 1000000, "ns", "temporal-decoupling quantum of loosely-timed initiators");
+  r.addUInt(p + "device_gap_ns", device_gap_ns, 0, 1000000, "ns", "time a device spends between two operations");
+}
+
+void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
+  r.addUInt(p + "vm_ram_mib", vm_ram_mib, 4, 1u << 20, "MiB", "guest RAM of the VM");
+  r.addUInt(p + "host_base_mib", host_base_mib, 16, 1u << 20, "MiB", "host physical address of guest RAM");
+  r.addChoice(p + "leaf", leaf, {{"4k", LeafChoice::k4K}, {"2m", LeafChoice::k2M}, {"1g", LeafChoice::k1G}},
+              "largest leaf the host uses to map guest RAM (hugepage backing)");
+  r.addUInt(p + "packets", packets, 0, 1ull << 40, "packets", "packets the device moves");
+  r.addUInt(p + "packet_bytes", packet_bytes, 1, 2048, "bytes", "bytes per packet");
+  r.addUInt(p + "ring_entries", ring_entries, 1, 256, "descriptors", "descriptor ring size (one 4 KiB page)");
+  r.addReal(p + "rx_fraction", rx_fraction, 0.0, 1.0, "", "share of packets written by the device (receive)");
+  r.addUInt(p + "interrupt_every", interrupt_every, 0, 1u << 30, "packets", "packets per device MSI (0: none)");
+  r.addUInt(p + "stray_dmas", stray_dmas, 0, 1000, "DMAs", "DMAs beyond guest RAM at the end (each must fault)");
+  r.addUInt(p + "seed", seed, 0, ~0ull, "", "seed of buffer placement and the rx/tx choice");
+  r.addUInt(p + "device_vector", device_vector, 0x10, 0xFE, "vector", "vector of the device's MSI");
+  r.addUInt(p + "fault_vector", fault_vector, 0x10, 0xFE, "vector", "vector of the unit's fault event");
+}
+
+void SimConfig::describe(ParamRegistry& r) {
+  unit.describe(r);
+  latency.describe(r, "latency.");
+  memory.describe(r, "memory.");
+  platform.describe(r, "platform.");
+  scenario.describe(r, "scenario.");
+}
+
+std::vector<std::string> SimConfig::validate() const {
+  std::vector<std::string> errors = unit.validate();
+  const uint64_t mem = memory.size_mib << 20;
+  const uint64_t dmar_size = unit.unit.registerBlockSize();
+  if (platform.dmar_base % 4096) errors.push_back("platform.dmar_base must be 4 KiB aligned");
+  if (platform.dmar_base < mem) errors.push_back("platform.dmar_base must lie above memory.size_mib of DRAM");
+  if (platform.dmar_base + dmar_size > (1ull << unit.unit.haw_bits))
+    errors.push_back("platform.dmar_base lies above unit.haw_bits");
+  if (RemappingUnit::isInterruptAddress(platform.dmar_base) ||
+      RemappingUnit::isInterruptAddress(platform.dmar_base + dmar_size - 1))
+    errors.push_back("platform.dmar_base overlaps the interrupt window 0xFEE00000-0xFEEFFFFF");
+  if ((scenario.host_base_mib + scenario.vm_ram_mib) > memory.size_mib)
+    errors.push_back("scenario.host_base_mib + scenario.vm_ram_mib exceeds memory.size_mib");
+  if (scenario.host_base_mib < 64)
+    errors.push_back("scenario.host_base_mib must leave the first 64 MiB to the host (firmware tables)");
+  if (uint64_t(scenario.ring_entries) * 4096 + 8192 > (scenario.vm_ram_mib << 20))
+    errors.push_back("scenario.vm_ram_mib is too small for scenario.ring_entries buffers");
+  return errors;
+}
+
+}  // namespace vtd::platform

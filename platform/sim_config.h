@@ -1,0 +1,43 @@
+// SimConfig: every parameter of a vtdsim run, grouped as in the JSON file: unit.*,
+// iotlb.*, context_cache.* (the remapping unit), latency.*, memory.*, platform.*,
+// scenario.*. Plain structs; one registry describes them all (--config, --set,
+// effective_config.json, docs/params.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/unit/remapping_unit.h"
+#include "platform/memory.h"
+#include "platform/scenario_params.h"
+#include "tlm/latency_params.h"
+
+namespace vtd {
+class ParamRegistry;
+}
+
+namespace vtd::platform {
+
+struct PlatformParams {
+  uint64_t dmar_base = 0xFED9'0000;  // q35's DMAR base
+  uint32_t devices = 1;              // bus masters at 00:04.0, 00:05.0, ...
+  uint32_t quantum_ns = 1000;        // temporal-decoupling quantum
+  uint32_t device_gap_ns = 0;        // idle time a device spends between operations
+
+  void describe(ParamRegistry& r, const std::string& prefix);
+};
+
+struct SimConfig {
+  UnitConfig unit;
+  tlm::LatencyParams latency;
+  MemoryParams memory;
+  PlatformParams platform;
+  ScenarioParams scenario;
+
+  void describe(ParamRegistry& r);
+  // Cross-group checks (each group also validates itself); empty when consistent.
+  std::vector<std::string> validate() const;
+};
+
+}  // namespace vtd::platform

@@ -1,0 +1,32 @@
+// SystemBus: the CPU's view of the q35-like address map: DRAM from 0, the DMAR register
+// block at its base (0xFED90000 by default). Anything else answers an address error. It
+// forwards with the target-relative address and adds a fixed hop latency.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+namespace vtd::platform {
+
+class SystemBus : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<SystemBus> cpu_in;
+  tlm_utils::simple_initiator_socket<SystemBus> to_memory;
+  tlm_utils::simple_initiator_socket<SystemBus> to_dmar;
+
+  SystemBus(const sc_core::sc_module_name& name, uint64_t memory_size, uint64_t dmar_base,
+            uint64_t dmar_size);
+
+ private:
+  void transport(::tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned debugTransport(::tlm::tlm_generic_payload& trans);
+  // Which target and the address within it; false when nothing is mapped there.
+  bool decode(uint64_t address, unsigned length, bool& dmar, uint64_t& local) const;
+
+  uint64_t memory_size_, dmar_base_, dmar_size_;
+};
+
+}  // namespace vtd::platform

@@ -1,0 +1,45 @@
+// VtdPlatform: construction and binding.
+#include "platform/vtd_platform.h"
+
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "model/common/stat_registry.h"
+
+namespace vtd::platform {
+
+VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config)
+    : sc_module(name), memory("memory", config.memory),
+      vtd("vtd", config.unit, config.latency),
+      bus("bus", config.memory.size_mib << 20, config.platform.dmar_base,
+          config.unit.unit.registerBlockSize()),
+      intc("intc"), cpu("cpu", config.platform.dmar_base), config_(config) {
+  tlm_utils::tlm_quantumkeeper::set_global_quantum(
+      sc_core::sc_time(double(config.platform.quantum_ns), sc_core::SC_NS));
+  cpu.socket.bind(bus.cpu_in);
+  bus.to_memory.bind(memory.port);
+  bus.to_dmar.bind(vtd.mmio_in);
+  vtd.mem_out.bind(memory.port);
+  vtd.msi_out.bind(intc.msi_in);
+  for (unsigned i = 0; i < config.platform.devices; ++i) {
+    devices.push_back(std::make_unique<DmaMaster>(("device" + std::to_string(i)).c_str(),
+                                                  deviceSource(i), config.platform.device_gap_ns));
+    devices.back()->socket.bind(vtd.dma_in);
+  }
+}
+
+void VtdPlatform::describeStats(StatRegistry& r) const {
+  vtd.describeStats(r, "vtd.");
+  memory.describeStats(r, "memory.");
+  intc.describeStats(r, "intc.");
+  for (size_t i = 0; i < devices.size(); ++i)
+    devices[i]->describeStats(r, "device" + std::to_string(i) + ".");
+}
+
+void VtdPlatform::resetStats() {
+  vtd.resetStats();
+  memory.resetStats();
+  intc.resetStats();
+  for (auto& d : devices) d->resetStats();
+}
+
+}  // namespace vtd::platform

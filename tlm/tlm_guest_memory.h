@@ -1,0 +1,55 @@
+// GuestMemory over the unit's downstream memory socket: table reads (and later queue
+// fetches and status writes) are b_transport calls, so they take the time the memory
+// answers. The time accumulates into the delay of the request being processed.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "model/common/guest_memory.h"
+
+namespace vtd::tlm {
+
+template <class Owner>
+class TlmGuestMemory final : public GuestMemory {
+ public:
+  explicit TlmGuestMemory(tlm_utils::simple_initiator_socket<Owner>& socket) : socket_(socket) {
+    payload_.set_streaming_width(0);
+    payload_.set_byte_enable_ptr(nullptr);
+    payload_.set_dmi_allowed(false);
+  }
+
+  // Where memory time goes while a request is processed (null: time is dropped).
+  void setDelaySink(sc_core::sc_time* delay) { delay_ = delay; }
+
+  bool read(uint64_t address, void* data, size_t length) override {
+    return access(::tlm::TLM_READ_COMMAND, address, static_cast<unsigned char*>(data), length);
+  }
+  bool write(uint64_t address, const void* data, size_t length) override {
+    return access(::tlm::TLM_WRITE_COMMAND, address,
+                  static_cast<unsigned char*>(const_cast<void*>(data)), length);
+  }
+  uint64_t accesses() const { return accesses_; }
+
+ private:
+  bool access(::tlm::tlm_command cmd, uint64_t address, unsigned char* data, size_t length) {
+    payload_.set_command(cmd);
+    payload_.set_address(address);
+    payload_.set_data_ptr(data);
+    payload_.set_data_length(unsigned(length));
+    payload_.set_streaming_width(unsigned(length));
+    payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time local = sc_core::SC_ZERO_TIME;
+    socket_->b_transport(payload_, delay_ ? *delay_ : local);
+    ++accesses_;
+    return payload_.is_response_ok();
+  }
+
+  tlm_utils::simple_initiator_socket<Owner>& socket_;
+  ::tlm::tlm_generic_payload payload_;
+  sc_core::sc_time* delay_ = nullptr;
+  uint64_t accesses_ = 0;
+};
+
+}  // namespace vtd::tlm

@@ -1,0 +1,173 @@
+// VtdUnit: transports. See vtd_unit.h for what the shell does and does not do.
+#include "tlm/vtd_unit.h"
+
+#include <cstring>
+
+#include "model/common/stat_registry.h"
+
+namespace vtd::tlm {
+
+using ::tlm::tlm_generic_payload;
+using sc_core::sc_time;
+
+VtdUnit::VtdUnit(const sc_core::sc_module_name& name, const UnitConfig& config,
+                 const LatencyParams& latency)
+    : sc_module(name), dma_in("dma_in"), mmio_in("mmio_in"), mem_out("mem_out"),
+      msi_out("msi_out"), guest_memory_(mem_out), unit_(config, guest_memory_),
+      cost_timer_(latency, config),
+      register_access_(double(latency.register_access_ns), sc_core::SC_NS) {
+  if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
+    SC_REPORT_FATAL(this->name(), "the platform expects a 1 ps time resolution");
+  dma_in.register_b_transport(this, &VtdUnit::dmaTransport);
+  mmio_in.register_b_transport(this, &VtdUnit::mmioTransport);
+  mmio_in.register_transport_dbg(this, &VtdUnit::mmioDebug);
+  unit_.setInterruptSink(this);
+  msi_payload_.set_command(::tlm::TLM_WRITE_COMMAND);
+  msi_payload_.set_data_ptr(reinterpret_cast<unsigned char*>(&msi_data_));
+  msi_payload_.set_data_length(4);
+  msi_payload_.set_streaming_width(4);
+}
+
+void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
+  ++stats_.dma_transactions;
+  const RequesterExtension* req = trans.get_extension<RequesterExtension>();
+  const unsigned length = trans.get_data_length();
+  if (!req || trans.get_byte_enable_ptr() || trans.get_streaming_width() < length ||
+      trans.get_command() == ::tlm::TLM_IGNORE_COMMAND) {
+    ++stats_.dma_bad_requests;
+    trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  trans.set_dmi_allowed(false);  // every access must be translated
+  const uint64_t address = trans.get_address();
+  if (RemappingUnit::isInterruptAddress(address)) return interruptRequest(*req, trans, delay);
+
+  DmaRequest r;
+  r.source = req->source;
+  r.kind = trans.is_write() ? AccessKind::Write : AccessKind::Read;
+  r.at = req->at;
+  r.pasid_present = req->pasid_present;
+  r.pasid = req->pasid;
+  r.privileged = req->privileged;
+  r.execute = req->execute;
+  unsigned char* const data = trans.get_data_ptr();
+  guest_memory_.setDelaySink(&delay);
+  current_delay_ = &delay;  // a fault may send the fault event
+  // PCIe requests never cross a 4 KiB boundary: translate and forward chunk by chunk,
+  // reusing the caller's payload (restored before returning).
+  unsigned done = 0;
+  ::tlm::tlm_response_status status = ::tlm::TLM_OK_RESPONSE;
+  while (done < length) {
+    const uint64_t in = address + done;
+    const unsigned chunk = unsigned(std::min<uint64_t>(length - done, 4096 - (in & 0xFFF)));
+    r.address = in;
+    r.size = chunk;
+    const sc_time before = delay;  // walk reads add their memory time to `delay`
+    const Translation t = unit_.translate(r);
+    ++stats_.dma_chunks;
+    delay += sc_time::from_value(cost_timer_.picoseconds(t.cost));
+    stats_.translation_ps += (delay - before).value();
+    if (!t.ok()) {
+      status = ::tlm::TLM_ADDRESS_ERROR_RESPONSE;  // UR/CA completion; the fault is recorded
+      ++stats_.dma_blocked;
+      break;
+    }
+    trans.set_address(t.output);
+    trans.set_data_ptr(data + done);
+    trans.set_data_length(chunk);
+    trans.set_streaming_width(chunk);
+    trans.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+    mem_out->b_transport(trans, delay);
+    if (!trans.is_response_ok()) {
+      status = trans.get_response_status();
+      break;
+    }
+    done += chunk;
+  }
+  guest_memory_.setDelaySink(nullptr);
+  current_delay_ = nullptr;
+  trans.set_address(address);
+  trans.set_data_ptr(data);
+  trans.set_data_length(length);
+  trans.set_streaming_width(length);
+  trans.set_response_status(status);
+}
+
+// A DWORD write into the interrupt window (FS 8.1): remapped, then sent on msi_out.
+void VtdUnit::interruptRequest(const RequesterExtension& req, tlm_generic_payload& trans,
+                               sc_time& delay) {
+  if (!trans.is_write() || trans.get_data_length() != 4) {
+    ++stats_.dma_bad_requests;  // reads of the interrupt window are unsupported requests
+    trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  ++stats_.interrupts_in;
+  MsiRequest m;
+  m.source = req.source;
+  m.address = trans.get_address();
+  std::memcpy(&m.data, trans.get_data_ptr(), 4);
+  const InterruptResult r = unit_.remapInterrupt(m);
+  delay += sc_time::from_value(cost_timer_.picoseconds(r.cost));
+  trans.set_response_status(::tlm::TLM_OK_RESPONSE);  // posted write: blocked ones vanish
+  if (!r.ok) return;
+  current_delay_ = &delay;
+  deliver(MsiMessage{r.address, r.data});
+  current_delay_ = nullptr;
+}
+
+// Messages from the model (fault events) and remapped device interrupts.
+void VtdUnit::deliver(const MsiMessage& message) {
+  ++stats_.interrupts_out;
+  msi_data_ = message.data;
+  msi_payload_.set_address(message.address);
+  msi_payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time local = sc_core::SC_ZERO_TIME;
+  msi_out->b_transport(msi_payload_, current_delay_ ? *current_delay_ : local);
+}
+
+void VtdUnit::mmioTransport(tlm_generic_payload& trans, sc_time& delay) {
+  const unsigned length = trans.get_data_length();
+  const uint32_t offset = uint32_t(trans.get_address());
+  delay += register_access_;
+  if ((length != 4 && length != 8) || trans.get_byte_enable_ptr()) {
+    trans.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  current_delay_ = &delay;  // a write may raise a fault event (e.g. FECTL unmask)
+  if (trans.is_read()) {
+    const uint64_t v = unit_.mmioRead(offset, length);
+    std::memcpy(trans.get_data_ptr(), &v, length);
+  } else if (trans.is_write()) {
+    uint64_t v = 0;
+    std::memcpy(&v, trans.get_data_ptr(), length);
+    unit_.mmioWrite(offset, length, v);
+  }
+  current_delay_ = nullptr;
+  trans.set_response_status(::tlm::TLM_OK_RESPONSE);
+}
+
+unsigned VtdUnit::mmioDebug(tlm_generic_payload& trans) {
+  const unsigned length = trans.get_data_length();
+  if (!trans.is_read() || (length != 4 && length != 8)) return 0;
+  const uint64_t v = unit_.mmioPeek(uint32_t(trans.get_address()), length);
+  std::memcpy(trans.get_data_ptr(), &v, length);
+  return length;
+}
+
+void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
+  unit_.describeStats(r, p);
+  r.addCounter(p + "dma_transactions", stats_.dma_transactions, "transactions", "DMA transactions received from bus masters");
+  r.addCounter(p + "dma_chunks", stats_.dma_chunks, "requests", "4 KiB-bounded requests translated");
+  r.addCounter(p + "dma_blocked", stats_.dma_blocked, "transactions", "DMA transactions answered with an error because of a fault");
+  r.addCounter(p + "dma_bad_requests", stats_.dma_bad_requests, "transactions", "malformed upstream transactions (no requester id, byte enables, interrupt-window reads)");
+  r.addCounter(p + "interrupts_in", stats_.interrupts_in, "messages", "interrupt requests from devices");
+  r.addCounter(p + "interrupts_out", stats_.interrupts_out, "messages", "interrupt messages sent by the unit (device MSIs and event messages)");
+  r.addCounter(p + "translation_ps", stats_.translation_ps, "ps", "time DMA requests spent being translated (lookups, request processing, walk memory reads)");
+}
+
+void VtdUnit::resetStats() {
+  unit_.resetStats();
+  stats_ = ShellStats{};
+}
+
+}  // namespace vtd::tlm

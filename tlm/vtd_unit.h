@@ -1,0 +1,73 @@
+// VtdUnit: the SystemC/TLM-2.0 shell around one RemappingUnit (a DRHD). Sockets:
+//  dma_in   upstream requests from bus masters (RequesterExtension required); DMA is split
+//           at 4 KiB boundaries like PCIe requests, each chunk translated and forwarded;
+//           DWORD writes to 0xFEEx_xxxx are interrupt requests.
+//  mmio_in  the register block (offsets relative to its base); debug reads are peeks.
+//  mem_out  downstream to memory: forwarded DMA and the unit's own table reads.
+//  msi_out  interrupts: remapped device MSIs and the unit's own event messages.
+// Timing is loosely timed: a Cost becomes time through CostTimer, walks take memory time.
+// No architectural logic lives here.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "model/unit/remapping_unit.h"
+#include "tlm/latency_params.h"
+#include "tlm/requester_extension.h"
+#include "tlm/tlm_guest_memory.h"
+
+namespace vtd {
+class StatRegistry;
+}
+
+namespace vtd::tlm {
+
+struct ShellStats {
+  uint64_t dma_transactions = 0;   // transactions on dma_in (before splitting)
+  uint64_t dma_chunks = 0;         // 4 KiB-bounded pieces translated
+  uint64_t dma_blocked = 0;        // transactions answered with an error (fault)
+  uint64_t dma_bad_requests = 0;   // no requester id, byte enables, streaming, MSI misuse
+  uint64_t interrupts_in = 0;      // interrupt requests from devices
+  uint64_t interrupts_out = 0;     // messages sent on msi_out
+  uint64_t translation_ps = 0;     // time spent in the unit (lookups + walks)
+};
+
+class VtdUnit : public sc_core::sc_module, private InterruptSink {
+ public:
+  tlm_utils::multi_passthrough_target_socket<VtdUnit> dma_in;
+  tlm_utils::simple_target_socket<VtdUnit> mmio_in;
+  tlm_utils::simple_initiator_socket<VtdUnit> mem_out;
+  tlm_utils::simple_initiator_socket<VtdUnit> msi_out;
+
+  VtdUnit(const sc_core::sc_module_name& name, const UnitConfig& config, const LatencyParams& latency);
+
+  RemappingUnit& model() { return unit_; }
+  const RemappingUnit& model() const { return unit_; }
+  const ShellStats& shellStats() const { return stats_; }
+  void describeStats(StatRegistry& r, const std::string& prefix) const;
+  void resetStats();
+
+ private:
+  void dmaTransport(int port, ::tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void interruptRequest(const RequesterExtension& req, ::tlm::tlm_generic_payload& trans,
+                        sc_core::sc_time& delay);
+  void mmioTransport(::tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned mmioDebug(::tlm::tlm_generic_payload& trans);
+  void deliver(const MsiMessage& message) override;  // InterruptSink
+
+  TlmGuestMemory<VtdUnit> guest_memory_;
+  RemappingUnit unit_;
+  CostTimer cost_timer_;
+  sc_core::sc_time register_access_;
+  ::tlm::tlm_generic_payload msi_payload_;
+  uint32_t msi_data_ = 0;
+  sc_core::sc_time* current_delay_ = nullptr;  // delay of the transaction being served
+  ShellStats stats_;
+};
+
+}  // namespace vtd::tlm
