@@ -37,6 +37,8 @@ TEST_F(FirmwareTest, EnableTurnsTranslationOnWithTheRootLatched) {
   EXPECT_EQ(u.gcmd_multiple_commands, 0u);
   EXPECT_EQ(u.te_enabled_without_root, 0u);
   EXPECT_TRUE(driver->enabled());
+  EXPECT_EQ(sys->unit.registers().unknownAccesses(), 0u) << "driver touched a non-register";
+  EXPECT_EQ(sys->unit.registers().refusedAccesses(), 0u);
   // With no context entries yet, any DMA is blocked at the root entry (FS 7.4, 0x1).
   EXPECT_EQ(dmaRead(0x1000).reason, FaultReason::RootNotPresent);
 }

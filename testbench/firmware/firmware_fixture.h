@@ -85,8 +85,8 @@ class FirmwareTest : public ::testing::Test {
   static constexpr uint64_t kMemoryBytes = 64ull << 20;
   static constexpr uint64_t kTablesBase = 16ull << 20;  // tables in 16..32 MiB
   static constexpr uint64_t kTablesSize = 16ull << 20;
-  static constexpr uint16_t kSid = 0x0318;  // 00:03.0
-  static constexpr uint16_t kSid2 = 0x0420;  // 00:04.0
+  static constexpr uint16_t kSid = 0x0018;   // 00:03.0
+  static constexpr uint16_t kSid2 = 0x0020;  // 00:04.0
 
   void build(const UnitConfig& config = UnitConfig{}, fw::DriverOptions options = {}) {
     driver.reset();
