@@ -1,6 +1,6 @@
 // The register table (fact sheet "FS" sections 1.1-1.3, 3, 6.11, 7; VT-d 3.x chapter 10). Masks follow the field tables;
 // each row cites where its behaviour comes from. Rows of features this unit does not
-// advertise keep their offset but have no writable bits.
+// advertise keep their offset but read 0 and have no writable bits.
 #include "model/registers/register_table.h"
 
 #include <string>
@@ -15,11 +15,10 @@ namespace {
 
 constexpr uint64_t kAll32 = 0xFFFF'FFFFull;
 
-// Clears every mask of a row when its feature is absent: the register reads its reset
-// value and ignores writes, as a reserved location does.
+// A row whose feature is absent behaves as a reserved location: reads 0, ignores writes.
 RegisterSpec gated(bool present, RegisterSpec r) {
   if (!present) {
-    r.rw = r.w1c = r.wo = 0;
+    r.reset = r.rw = r.w1c = r.wo = 0;
     r.hook = RegHook::None;
   }
   return r;
@@ -39,6 +38,11 @@ std::vector<RegisterSpec> buildRegisterTable(const UnitParams& p) {
   if (qi) gcmd_rw |= gcmd::QIE;
   if (ir) gcmd_rw |= gcmd::IRE | gcmd::SIRTP | gcmd::CFI;
   if (afl) gcmd_rw |= gcmd::SFL | gcmd::EAFL;
+
+  // IVT, IIRG, DID; DR/DW only where CAP.DRD/DWD say draining exists.
+  uint64_t iotlb_rw = 0xB000'FFFF'0000'0000ull;
+  if (p.drain_reads) iotlb_rw |= iotlb::DR;
+  if (p.drain_writes) iotlb_rw |= iotlb::DW;
 
   uint32_t fsts_w1c = fsts::PFO;
   if (afl) fsts_w1c |= fsts::AFO | fsts::APF;
@@ -83,7 +87,7 @@ std::vector<RegisterSpec> buildRegisterTable(const UnitParams& p) {
       gated(prs, {"PEADDR_REG", PEADDR, 4, 0, 0xFFFF'FFFC, 0, 0, RegHook::None, "FS 1.1", "page request event address"}),
       gated(prs && eim, {"PEUADDR_REG", PEUADDR, 4, 0, kAll32, 0, 0, RegHook::None, "FS 1.1", "page request event upper address"}),
       {"IVA_REG", p.iotlb_reg_offset, 8, 0, 0xFFFF'FFFF'FFFF'F07Full, 0, 0xFFFF'FFFF'FFFF'F07Full, RegHook::None, "FS 1.2, 6.11", "invalidate address for page-selective IOTLB invalidation (write-only)"},
-      {"IOTLB_REG", p.iotlb_reg_offset + 8, 8, 0, 0xB003'FFFF'0000'0000ull, 0, 0, RegHook::IotlbInvalidate, "FS 1.2, 6.11", "register-based IOTLB invalidation"},
+      {"IOTLB_REG", p.iotlb_reg_offset + 8, 8, 0, iotlb_rw, 0, 0, RegHook::IotlbInvalidate, "FS 1.2, 6.11", "register-based IOTLB invalidation"},
   };
   for (unsigned i = 0; i < p.fault_records; ++i) {
     uint32_t base = p.fault_record_offset + 16 * i;

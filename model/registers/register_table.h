@@ -1,8 +1,8 @@
 // The declarative register table: one row per register of the VT-d register block
 // (fact sheet 1.1-1.3): offset, width, reset value, software-writable / write-1-to-clear /
 // write-only masks, the named side-effect hook and the spec section. Features the unit does
-// not advertise leave their registers in place with every mask cleared (reserved: reads
-// return the reset value, writes are ignored). register_file.h is the engine that applies it.
+// not advertise leave their registers in place as reserved locations (read 0, writes
+// ignored). register_file.h is the engine that applies it.
 #pragma once
 
 #include <cstdint>

@@ -78,8 +78,10 @@ void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
     t.permissions = kPermRW;
     return;
   }
-  if (req.pasid_present) return fault(req, FaultReason::PasidInLegacyMode, false, t);
+  // An unusable TTM (FS 3.3: reserved, or a mode this unit lacks) faults every request;
+  // only under legacy mode is a PASID the request's own mistake (0x31, FS 7.4).
   if (ttm_ != reg::rtaddr::kLegacy) return fault(req, FaultReason::RootTableModeInvalid, false, t);
+  if (req.pasid_present) return fault(req, FaultReason::PasidInLegacyMode, false, t);
 
   FaultReason ctx_fault = FaultReason::None;
   bool fpd = false;

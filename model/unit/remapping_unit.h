@@ -51,6 +51,8 @@ class RemappingUnit {
   uint32_t registerBlockSize() const { return regs_.blockSize(); }
 
   // --- bus-master interface ---
+  // A DMA request (callers keep it inside one 4 KiB page). Writes to the interrupt window
+  // 0xFEEx_xxxx are interrupt requests, not DMA: callers route them to remapInterrupt().
   Translation translate(const DmaRequest& request);
   InterruptResult remapInterrupt(const MsiRequest& request);
   static constexpr bool isInterruptAddress(uint64_t a) { return (a >> 20) == 0xFEE; }
