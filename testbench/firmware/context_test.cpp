@@ -121,6 +121,10 @@ TEST_F(FirmwareTest, DomainIdsRunOutAtCapNd) {
   for (int i = 0; i < 15; ++i) domains.push_back(&driver->createDomain(39));
   EXPECT_EQ(domains.front()->did(), 1u);
   EXPECT_EQ(domains.back()->did(), 15u);
+  // The highest id fits the 4-bit DID field the unit checks (FS 2.1 ND).
+  ASSERT_TRUE(driver->attach(kSid, *domains.back()));
+  ASSERT_TRUE(driver->map(*domains.back(), 0x1000, 0x9000, 0x1000, Perm::Read));
+  EXPECT_EQ(dmaRead(0x1000).output, 0x9000u);
   try {
     driver->createDomain(39);
     FAIL() << "the 16th domain must not get an id";
@@ -128,6 +132,7 @@ TEST_F(FirmwareTest, DomainIdsRunOutAtCapNd) {
     EXPECT_NE(std::string(e.what()).find("CAP.ND"), std::string::npos) << e.what();
   }
   // Freeing one makes its id available again.
+  ASSERT_TRUE(driver->detach(kSid));
   ASSERT_TRUE(driver->destroyDomain(*domains[6]));
   EXPECT_EQ(driver->findDomain(7), nullptr);
   EXPECT_EQ(driver->createDomain(39).did(), 7u);

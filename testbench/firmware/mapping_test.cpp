@@ -179,6 +179,7 @@ TEST_F(FirmwareTest, UnmapFreesEmptyTablesAndRefusesSplits) {
   ASSERT_TRUE(driver->map(d, 0x80'0000'0000, 0x100000, 0x3000, Perm::ReadWrite));
   EXPECT_EQ(driver->stats().page_table_pages, base_tables + 3);  // PDPT, PD, PT
   ASSERT_TRUE(driver->map(d, 0x20'0000, 0x20'0000, 2ull << 20, Perm::ReadWrite, LeafSize::k2M));
+  ASSERT_EQ(dmaRead(0x2F'F000).page_size, PageSize::Size2M);  // a cached 2 MiB translation
   Status s = driver->unmap(d, 0x20'0000, 0x1000);
   EXPECT_FALSE(s);
   EXPECT_NE(s.error.find("split"), std::string::npos) << s.error;
@@ -187,6 +188,7 @@ TEST_F(FirmwareTest, UnmapFreesEmptyTablesAndRefusesSplits) {
   ASSERT_TRUE(driver->unmap(d, 0x80'0000'0000, 0x3000));
   ASSERT_TRUE(driver->unmap(d, 0x20'0000, 2ull << 20));
   EXPECT_EQ(driver->stats().leaves_unmapped[1], 1u);
+  EXPECT_EQ(dmaRead(0x2F'F000).reason, FaultReason::ReadNotPermitted) << "2 MiB entry invalidated (AM = 9)";
   EXPECT_EQ(driver->stats().page_table_pages, base_tables);
   EXPECT_EQ(allocator->pagesInUse(), base_pages);
   for (uint64_t a = d.rootTable(); a < d.rootTable() + 4096; a += 8) ASSERT_EQ(mem64(a), 0u);
@@ -256,6 +258,21 @@ TEST_F(FirmwareTest, WithoutCachingModeMapNeedsNoInvalidation) {
   EXPECT_EQ(mmio->accesses.size(), writes) << "no register access for a plain map";
 }
 
+TEST_F(FirmwareTest, WriteBufferFlushAfterContextAndMapWithRwbf) {
+  UnitConfig config;
+  config.unit.write_buffer_flush = true;
+  build(config);
+  bringUp();
+  const uint64_t at_enable = sys->unit.stats().write_buffer_flushes;
+  fw::Domain& d = driver->createDomain();
+  ASSERT_TRUE(driver->attach(kSid, d));  // FS 9.E.2: CM = 0, so WBF
+  EXPECT_EQ(sys->unit.stats().write_buffer_flushes, at_enable + 1);
+  ASSERT_TRUE(driver->map(d, 0x1000, 0x2000, 0x1000, Perm::Read));
+  EXPECT_EQ(sys->unit.stats().write_buffer_flushes, at_enable + 2);
+  EXPECT_EQ(sys->unit.stats().inv_iotlb_page, 0u) << "no invalidation without CM";
+  EXPECT_EQ(dmaRead(0x1000).output, 0x2000u);
+}
+
 TEST_F(FirmwareTest, NonCoherentWalkerGetsCacheFlushes) {
   fw::Domain& d = bringUpWithDomain();
   ASSERT_TRUE(driver->map(d, 0x10000, 0x200000, 0x1000, Perm::ReadWrite));
@@ -305,7 +322,7 @@ TEST_P(LevelTest, TranslatesThroughEveryLevel) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Widths, LevelTest,
-                         ::testing::Values(LevelCase{{39}, 39, 3}, LevelCase{{48}, 48, 4},
+                         ::testing::Values(LevelCase{{30}, 30, 2}, LevelCase{{39}, 39, 3}, LevelCase{{48}, 48, 4},
                                            LevelCase{{57}, 57, 5}, LevelCase{{39, 48, 57}, 57, 5}));
 
 }  // namespace
