@@ -52,4 +52,8 @@ Status GlobalCommand::setTranslation(bool on) {
   return persistent(gcmd::TE, on, gsts::TES, "TE", "TES");
 }
 
+Status GlobalCommand::setQueuedInvalidation(bool on) {
+  return persistent(gcmd::QIE, on, gsts::QIES, "QIE", "QIES");
+}
+
 }  // namespace vtd::fw

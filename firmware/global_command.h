@@ -3,8 +3,8 @@
 // QIE, IRE, CFI), rebuilt from GSTS at probe time (FS 9.A.3), and writes either
 // `shadow | one-shot bit` (SRTP, WBF) or the shadow with one persistent bit changed, then
 // polls the matching GSTS bit. WBFS has the opposite polarity: the flush is done at 0.
-// Not covered yet: SIRTP, SFL, QIE, IRE, CFI (no queued invalidation or interrupt
-// remapping in this driver yet).
+// Not covered yet: SIRTP, SFL, IRE, CFI (no interrupt remapping or advanced fault
+// logging in this driver yet); QIE only to switch off a queue left on by earlier software.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,7 @@ class GlobalCommand {
   Status setRootTablePointer();    // SRTP, then RTPS = 1
   Status flushWriteBuffer();       // WBF, then WBFS = 0
   Status setTranslation(bool on);  // TE = on, then TES = on
+  Status setQueuedInvalidation(bool on);  // QIE = on, then QIES = on
   uint32_t shadow() const { return shadow_; }
 
  private:

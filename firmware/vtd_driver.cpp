@@ -45,6 +45,9 @@ Status VtdDriver::enable() {
   // implement QI yet, so this driver always uses register-based invalidation (CCMD,
   // IVA/IOTLB_REG); switch to the queue here once both sides support it.
   const uint32_t status = gcmd_.syncFromStatus();
+  // Register-based invalidation is refused while the queue is on (FS 6.11), so a queue left
+  // running by earlier software is drained and switched off, as Linux does (FS 9.B.2.2).
+  if (status & gsts::QIES) VTD_FW_TRY(disableQueuedInvalidation());
   // FS 9.C.2: translation left on by earlier software is switched off first.
   if (status & gsts::TES) VTD_FW_TRY(gcmd_.setTranslation(false));
   // FS 9.C.3: a zeroed root table (kept across disable/enable).
@@ -68,6 +71,13 @@ Status VtdDriver::enable() {
   VTD_FW_TRY(disableProtectedMemory());                   // FS 9.D.2
   enabled_ = true;
   return Status::success();
+}
+
+// Wait until the hardware has fetched everything queued (IQH = IQT), then clear QIE.
+Status VtdDriver::disableQueuedInvalidation() {
+  const uint64_t tail = iq::QT.get(io_.read64(IQT_REG));
+  VTD_FW_TRY(io_.poll64(IQH_REG, iq::QH.mask(), iq::QH.make(tail), "IQH = IQT before GCMD.QIE = 0"));
+  return gcmd_.setQueuedInvalidation(false);
 }
 
 // FS 9.C.7: run the handler over leftovers, then write FSTS back to itself (RW1C).

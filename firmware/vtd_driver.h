@@ -4,7 +4,8 @@
 // based invalidation (FS 6.11) and primary fault handling (FS 7.5). It reaches the
 // hardware only through the HAL and uses its own register definitions (vtd_regs.h).
 // Not implemented yet: queued invalidation (register invalidation is used even when
-// ECAP.QI is set), scalable mode, interrupt remapping, ATS, advanced fault logging.
+// ECAP.QI is set, and a queue left on by earlier software is switched off), scalable
+// mode, interrupt remapping, ATS, advanced fault logging.
 #pragma once
 
 #include <cstdint>
@@ -84,6 +85,7 @@ class VtdDriver {
   Status requireProbed(const char* what) const;
   Status ownsDomain(const Domain& domain, const char* what) const;
   Status drainStaleFaults();
+  Status disableQueuedInvalidation();
   Status disableProtectedMemory();
   Status afterContextChange(uint16_t sid, uint16_t did);
   Status afterMap(Domain& domain, uint64_t iova, uint64_t size);

@@ -40,6 +40,8 @@ constexpr uint32_t FEDATA_REG = 0x03C;   // 32-bit
 constexpr uint32_t FEADDR_REG = 0x040;   // 32-bit
 constexpr uint32_t FEUADDR_REG = 0x044;  // 32-bit, only with ECAP.EIM
 constexpr uint32_t PMEN_REG = 0x064;     // 32-bit, only with CAP.PLMR/PHMR
+constexpr uint32_t IQH_REG = 0x080;      // 64-bit, only with ECAP.QI
+constexpr uint32_t IQT_REG = 0x088;      // 64-bit, only with ECAP.QI
 
 // --- VER_REG (FS 1.1) ---
 namespace ver {
@@ -166,6 +168,12 @@ constexpr Field IAIG{58, 57};
 constexpr Field IIRG{61, 60};
 constexpr uint64_t IVT = bit(63);
 }  // namespace iotlb
+
+// --- IQH_REG / IQT_REG: byte offsets of queue head and tail (FS 1.1, 6.1) ---
+namespace iq {
+constexpr Field QH{18, 4};
+constexpr Field QT{18, 4};
+}  // namespace iq
 
 // --- FSTS_REG (FS 7.1) ---
 namespace fsts {

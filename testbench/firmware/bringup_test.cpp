@@ -266,6 +266,34 @@ TEST_F(FakeUnitTest, PageInvalidationWritesIvaThenIotlb) {
   EXPECT_EQ((fake.writesTo(FakeUnit::kIotlbReg).back() >> 60) & 3, 2u);
 }
 
+TEST_F(FakeUnitTest, QueueLeftOnIsDrainedAndSwitchedOff) {
+  fake.ecap |= 1ull << 1;      // QI
+  fake.gsts = 1u << 26;        // QIES: earlier software left the queue running
+  fake.regs[0x88] = 0x40;      // IQT
+  fake.regs[0x80] = 0x40;      // IQH: everything fetched
+  fw::VtdDriver& d = make();
+  ASSERT_TRUE(d.probe());
+  ASSERT_TRUE(d.enable());
+  const auto gcmd = fake.writesTo(0x18);
+  ASSERT_GE(gcmd.size(), 1u);
+  EXPECT_EQ(gcmd[0], 0u) << "QIE cleared first";
+  EXPECT_EQ(fake.gsts & (1u << 26), 0u);
+  EXPECT_FALSE(fake.writesTo(0x28).empty()) << "then register-based invalidation";
+  for (uint64_t v : gcmd) EXPECT_EQ(v & (1u << 26), 0u) << "QIE never written back";
+}
+
+TEST_F(FakeUnitTest, QueueThatNeverDrainsTimesOut) {
+  fake.ecap |= 1ull << 1;
+  fake.gsts = 1u << 26;
+  fake.regs[0x88] = 0x40;
+  fake.regs[0x80] = 0x20;
+  fw::VtdDriver& d = make();
+  ASSERT_TRUE(d.probe());
+  const Status s = d.enable();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error.find("IQH = IQT"), std::string::npos) << s.error;
+}
+
 TEST_F(FakeUnitTest, UnusableUnitsFailProbe) {
   fake.ver = 0x60;  // register-based invalidation gone, and no QI support here
   Status s = make().probe();

@@ -83,8 +83,9 @@ class FakeUnit final : public fw::MmioPort {
   }
 
   void gcmd(uint32_t v) {
-    constexpr uint32_t kTe = 1u << 31, kSrtp = 1u << 30, kWbf = 1u << 27;
-    gsts = (gsts & ~kTe) | (v & kTe & ~never_set);
+    constexpr uint32_t kTe = 1u << 31, kSrtp = 1u << 30, kWbf = 1u << 27, kQie = 1u << 26;
+    constexpr uint32_t kPersistent = kTe | kQie;  // the controls this fake implements
+    gsts = (gsts & ~kPersistent) | (v & kPersistent & ~never_set);
     if (v & kSrtp) gsts = (gsts & ~kSrtp) | (kSrtp & ~never_set);
     if (v & kWbf) gsts = wbf_stuck ? (gsts | kWbf) : (gsts & ~kWbf);
   }
