@@ -11,7 +11,7 @@ namespace vtd::test {
 namespace {
 
 using platform::DmaOp;
-constexpr uint64_t kIova = 0x7654'3000, kPhys = 0x0500'0000;
+constexpr uint64_t kIova = 0x0765'4000, kPhys = 0x0500'0000;  // both inside the 256 MiB
 
 TEST_F(SystemTest, FirmwareBringsTheUnitUp) {
   runHost([&](platform::HostCpu& cpu, fw::VtdDriver& driver) {

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <systemc>
 #include <vector>
 
@@ -72,7 +73,12 @@ class SystemTest : public ::testing::Test {
     while (top->devices[index]->busy()) cpu.waitFor(top->devices[index]->done());
   }
 
-  uint8_t* host(uint64_t address, uint64_t length = 1) { return top->memory.hostPointer(address, length); }
+  // Host memory at a physical address (throws outside memory, so a test cannot crash).
+  uint8_t* host(uint64_t address, uint64_t length = 1) {
+    uint8_t* p = top->memory.hostPointer(address, length);
+    if (!p) throw std::out_of_range("test reads outside memory");
+    return p;
+  }
 
   platform::SimConfig config;
   std::unique_ptr<platform::VtdPlatform> top;

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""End-to-end checks of the vtdsim executable, run by CTest (standard library only).
+
+  cli_checks.py run VTDSIM                 `vtdsim run` works and writes its three files
+  cli_checks.py bad-input VTDSIM           bad options/configurations exit 2 naming the problem
+  cli_checks.py golden VTDSIM CONFIG GOLDEN  statistics match the golden file within tolerance
+  cli_checks.py golden-update VTDSIM CONFIG GOLDEN   rewrite the golden file (by hand only)
+  cli_checks.py docs VTDSIM DOCS_DIR       generated docs tables are current
+  cli_checks.py layering SOURCE_DIR        model/ and firmware/ include no SystemC/TLM
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check_run(vtdsim):
+    with tempfile.TemporaryDirectory() as out:
+        p = run([vtdsim, "run", "--out", out])
+        print(p.stdout)
+        if p.returncode != 0:
+            fail(f"vtdsim run exited {p.returncode}: {p.stderr}")
+        for name in ("stats.json", "stats.csv", "effective_config.json"):
+            if not os.path.getsize(os.path.join(out, name)):
+                fail(f"{name} is empty")
+        stats = json.load(open(os.path.join(out, "stats.json")))["stats"]
+        for key in ("vtd.translations", "vtd.iotlb_lookup", "vtd.iotlb_hit"):
+            if not stats.get(key):
+                fail(f"{key} is zero")
+        if "checks                       passed" not in p.stdout:
+            fail("summary does not report passed checks")
+        rows = open(os.path.join(out, "stats.csv")).read().splitlines()
+        if rows[0] != "stat,value,unit,description" or len(rows) < 50:
+            fail("stats.csv is not the long-form table")
+        config = json.load(open(os.path.join(out, "effective_config.json")))
+        if config["iotlb"]["entries"] != 128:
+            fail("effective_config.json does not hold the defaults")
+
+
+BAD_INPUTS = [
+    (["run", "--set", "iotlb.wayz=4"], "iotlb.wayz"),
+    (["run", "--set", "iotlb.ways=7"], "iotlb.ways"),
+    (["run", "--set", "unit.fault_records=0"], "unit.fault_records"),
+    (["run", "--set", "unit.queued_invalidation=true"], "not implemented yet"),
+    (["run", "--set", "scenario.leaf=3m"], "4k|2m|1g"),
+    (["run", "--set", "noequals"], "key=value"),
+    (["run", "--config", "/nonexistent/vtdsim.json"], "cannot open"),
+    (["run", "--frobnicate"], "unknown option"),
+    (["describe", "nothing"], "unknown table"),
+    (["launch"], "unknown command"),
+]
+
+
+def check_bad_input(vtdsim):
+    with tempfile.TemporaryDirectory() as tmp:
+        bad_json = os.path.join(tmp, "bad.json")
+        open(bad_json, "w").write('{"memory": {"size_mib": "lots"}}')
+        broken = os.path.join(tmp, "broken.json")
+        open(broken, "w").write('{"memory": ')
+        cases = BAD_INPUTS + [(["run", "--config", bad_json], "memory.size_mib"),
+                              (["run", "--config", broken], "not valid JSON")]
+        for args, expected in cases:
+            p = run([vtdsim] + args + ["--out", os.path.join(tmp, "out")] if args[0] == "run" else [vtdsim] + args)
+            if p.returncode != 2:
+                fail(f"{args}: exit {p.returncode}, expected 2 (stderr: {p.stderr})")
+            if expected not in p.stderr:
+                fail(f"{args}: message does not name '{expected}': {p.stderr!r}")
+            print(f"ok: {args} -> {p.stderr.strip().splitlines()[-1]}")
+
+
+# Statistics compared against the golden file and their relative tolerance. The run is
+# deterministic, so counts must match exactly; timing may move by a small amount only
+# when the timing model changes on purpose.
+GOLDEN_KEYS = {
+    "vtd.dma_requests": 0.0, "vtd.dma_bytes": 0.0, "vtd.translations": 0.0,
+    "vtd.iotlb_lookup": 0.0, "vtd.iotlb_hit": 0.0, "vtd.iotlb_eviction": 0.0,
+    "vtd.ctxt_cache_lookup": 0.0, "vtd.ctxt_cache_hit": 0.0, "vtd.walks": 0.0,
+    "vtd.walk_reads": 0.0, "vtd.faults": 0.0, "vtd.faults_recorded": 0.0,
+    "vtd.fault_events": 0.0, "vtd.fault_reason_0x05": 0.0, "intc.delivered": 0.0,
+    "scenario.packets": 0.0, "scenario.rx_packets": 0.0, "scenario.fault_records": 0.0,
+    "scenario.stray_blocked": 0.0, "scenario.checks_passed": 0.0,
+    "device0.mean_latency_ns": 0.01, "sim.dma_phase_ns": 0.01,
+}
+
+
+def golden_stats(vtdsim, config):
+    with tempfile.TemporaryDirectory() as out:
+        p = run([vtdsim, "run", "--quiet", "--config", config, "--out", out])
+        if p.returncode != 0:
+            fail(f"golden run exited {p.returncode}: {p.stderr}")
+        return json.load(open(os.path.join(out, "stats.json")))["stats"]
+
+
+def check_golden(vtdsim, config, golden):
+    stats = golden_stats(vtdsim, config)
+    want = json.load(open(golden))
+    bad = []
+    for key, tol in GOLDEN_KEYS.items():
+        got, exp = stats.get(key), want.get(key)
+        if got is None or exp is None:
+            bad.append(f"{key}: missing (got {got}, golden {exp})")
+        elif abs(got - exp) > tol * abs(exp):
+            bad.append(f"{key}: {got} vs golden {exp} (tolerance {tol * 100:.1f} %)")
+        else:
+            print(f"ok: {key} = {got}")
+    if bad:
+        fail("statistics differ from " + golden + ":\n  " + "\n  ".join(bad) +
+             "\nIf the change is intended, rerun: cli_checks.py golden-update ...")
+
+
+def update_golden(vtdsim, config, golden):
+    stats = golden_stats(vtdsim, config)
+    json.dump({k: stats[k] for k in GOLDEN_KEYS}, open(golden, "w"), indent=2, sort_keys=True)
+    print("wrote " + golden)
+
+
+def check_docs(vtdsim, docs):
+    stale = []
+    for table in ("params", "stats", "registers"):
+        p = run([vtdsim, "describe", table])
+        if p.returncode != 0:
+            fail(f"describe {table}: {p.stderr}")
+        path = os.path.join(docs, table + ".md")
+        current = open(path).read() if os.path.exists(path) else ""
+        if current != p.stdout:
+            stale.append(path)
+    if stale:
+        fail("generated docs are stale: " + ", ".join(stale) +
+             "\nRegenerate: for t in params stats registers; do build/platform/vtdsim describe $t > docs/$t.md; done")
+    print("docs tables are current")
+
+
+def check_layering(source):
+    pattern = re.compile(r'#\s*include\s*[<"](systemc|tlm)')
+    hits = []
+    for layer in ("model", "firmware"):
+        for root, _, files in os.walk(os.path.join(source, layer)):
+            for f in files:
+                path = os.path.join(root, f)
+                for n, line in enumerate(open(path, errors="replace"), 1):
+                    if pattern.search(line):
+                        hits.append(f"{path}:{n}: {line.strip()}")
+    if hits:
+        fail("SystemC/TLM included below tlm/:\n  " + "\n  ".join(hits))
+    print("model/ and firmware/ are free of SystemC")
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        sys.exit(2)
+    what, args = sys.argv[1], sys.argv[2:]
+    {"run": check_run, "bad-input": check_bad_input, "golden": check_golden,
+     "golden-update": update_golden, "docs": check_docs, "layering": check_layering}[what](*args)
+
+
+if __name__ == "__main__":
+    main()
