@@ -141,6 +141,25 @@ TEST_F(FirmwareTest, MapOutsideTheDomainWidthIsAnError) {
   EXPECT_FALSE(driver->map(d, 0x1000, 0x1000, 0x800, Perm::Read));  // not 4 KiB aligned
 }
 
+TEST_F(FirmwareTest, MgawBelowTheTableWidthLimitsMappings) {
+  UnitConfig config;
+  config.unit.sagaw_bits = {48};
+  config.unit.mgaw_bits = 39;
+  build(config);
+  fw::Domain& d = bringUpWithDomain();
+  ASSERT_EQ(d.levels(), 4u);
+  EXPECT_FALSE(driver->map(d, 1ull << 39, 0x1000, 0x1000, Perm::Read)) << "beyond MGAW";
+  ASSERT_TRUE(driver->map(d, (1ull << 39) - 0x1000, 0x1000, 0x1000, Perm::Read));
+  EXPECT_TRUE(dmaRead((1ull << 39) - 0x1000).ok());
+  // The unit refuses inputs above MGAW (FS 5.1: 0x4) and records FI without those bits
+  // (FS 7.2).
+  EXPECT_EQ(dmaRead((1ull << 40) + 0x3008).reason, FaultReason::AddressBeyondWidth);
+  const auto records = driver->handleFaults();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].reason, 0x04);
+  EXPECT_EQ(records[0].address, 0x3000u);
+}
+
 TEST_F(FirmwareTest, UnmapInvalidatesSoDmaFaults) {
   fw::Domain& d = bringUpWithDomain();
   ASSERT_TRUE(driver->map(d, 0x10000, 0x200000, 0x2000, Perm::ReadWrite));
