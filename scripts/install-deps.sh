@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libsystemc-dev        # SystemC 2.3.4 + TLM-2.0 (platform, tlm layers)
   nlohmann-json3-dev    # configuration and statistics files
-  libgtest-dev libgmock-dev googletest
+  libgtest-dev          # GoogleTest (static libraries and CMake package)
   python3
 )
 

@@ -16,9 +16,9 @@ class ContextCache {
   explicit ContextCache(const CacheParams& params) : params_(params), cache_(params) {}
 
   const ContextInfo* lookup(SourceId sid) { return cache_.lookup(sid.value, sid.value); }
-  // Returns true when a valid entry was evicted.
-  bool insert(SourceId sid, const ContextInfo& info) {
-    return cache_.insert(sid.value, sid.value, info).evicted;
+  // Fills an entry; the result says where it went and whether a valid one was evicted.
+  SetAssocCache<ContextInfo>::InsertResult insert(SourceId sid, const ContextInfo& info) {
+    return cache_.insert(sid.value, sid.value, info);
   }
 
   uint32_t invalidateAll() { return cache_.invalidateAll(); }

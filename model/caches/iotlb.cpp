@@ -5,13 +5,13 @@ namespace vtd {
 
 Iotlb::Iotlb(const CacheParams& params) : params_(params), cache_(params) {}
 
-bool Iotlb::insert(uint64_t iova, const IotlbEntry& entry) {
+SetAssocCache<IotlbEntry>::InsertResult Iotlb::insert(uint64_t iova, const IotlbEntry& entry) {
   const uint64_t page = iova >> pageShift(entry.size);
   auto r = cache_.insert(tag(entry.did, entry.size, page), setIndex(entry.did, page), entry);
-  if (!r.inserted) return false;
+  if (!r.inserted) return r;
   if (r.evicted) --resident_[(r.evicted_tag >> 45) & 3];
   if (!r.refreshed) ++resident_[unsigned(entry.size)];
-  return r.evicted;
+  return r;
 }
 
 void Iotlb::recount() {

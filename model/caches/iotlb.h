@@ -40,8 +40,8 @@ class Iotlb {
     return nullptr;
   }
 
-  // Returns true when a valid entry was evicted to make room.
-  bool insert(uint64_t iova, const IotlbEntry& entry);
+  // Fills an entry; the result says whether it was filled and whether a valid one was evicted.
+  SetAssocCache<IotlbEntry>::InsertResult insert(uint64_t iova, const IotlbEntry& entry);
 
   uint32_t invalidateAll();
   uint32_t invalidateDomain(uint16_t did);

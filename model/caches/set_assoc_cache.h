@@ -42,7 +42,8 @@ class SetAssocCache {
   }
 
   struct InsertResult {
-    bool inserted = false;  // false when the cache is disabled
+    Payload* slot = nullptr;  // the filled entry; null when the cache is disabled
+    bool inserted = false;    // false when the cache is disabled
     bool refreshed = false;  // an entry with the same tag was overwritten
     bool evicted = false;    // a valid entry with another tag was replaced
     uint64_t evicted_tag = 0;
@@ -70,6 +71,7 @@ class SetAssocCache {
     data_[base + way] = value;
     stamp_[base + way] = ++clock_;  // FIFO order and LRU recency both start at the fill
     if (policy_ == ReplacementPolicy::TreePlru) touchTree(set, way);
+    r.slot = &data_[base + way];
     r.inserted = true;
     return r;
   }

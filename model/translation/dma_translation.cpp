@@ -22,9 +22,12 @@ const ContextInfo* RemappingUnit::context(SourceId sid, FaultReason& fault, bool
     fpd = r.fpd;
     return nullptr;
   }
-  if (context_cache_.insert(sid, r.info)) ++stats_.ctxt_cache_eviction;
-  ++stats_.ctxt_cache_fill;
-  if (const ContextInfo* c = context_cache_.lookup(sid)) return c;
+  const auto filled = context_cache_.insert(sid, r.info);
+  if (filled.evicted) ++stats_.ctxt_cache_eviction;
+  if (filled.slot) {
+    ++stats_.ctxt_cache_fill;
+    return filled.slot;
+  }
   scratch_context_ = r.info;  // cache disabled: use the entry just read
   return &scratch_context_;
 }
@@ -122,8 +125,9 @@ void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
     walked.size = w.size;
     walked.permissions = w.permissions;
     walked.snoop = w.snoop;
-    ++stats_.iotlb_fill;
-    if (iotlb_.insert(req.address, walked)) ++stats_.iotlb_eviction;
+    const auto filled = iotlb_.insert(req.address, walked);
+    stats_.iotlb_fill += filled.inserted ? 1 : 0;
+    stats_.iotlb_eviction += filled.evicted ? 1 : 0;
     e = &walked;
   }
 

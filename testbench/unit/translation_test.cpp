@@ -354,6 +354,8 @@ TEST_F(Translation, DisabledCachesStillTranslate) {
     EXPECT_EQ(t.cost.walk_reads, 4u);
     EXPECT_EQ(t.cost.context_reads, 1u);
   }
+  EXPECT_EQ(unit().stats().iotlb_fill, 0u) << "nothing is filled into a disabled cache";
+  EXPECT_EQ(unit().stats().ctxt_cache_fill, 0u);
 }
 
 }  // namespace
