@@ -5,6 +5,7 @@
   cli_checks.py bad-input VTDSIM           bad options/configurations exit 2 naming the problem
   cli_checks.py golden VTDSIM CONFIG GOLDEN  statistics match the golden file within tolerance
   cli_checks.py golden-update VTDSIM CONFIG GOLDEN   rewrite the golden file (by hand only)
+  cli_checks.py bench VTDSIM               `vtdsim bench` runs its three paths as intended
   cli_checks.py docs VTDSIM DOCS_DIR       generated docs tables are current
   cli_checks.py layering SOURCE_DIR        model/ and firmware/ include no SystemC/TLM
 """
@@ -125,6 +126,27 @@ def update_golden(vtdsim, config, golden):
     print("wrote " + golden)
 
 
+def check_bench(vtdsim):
+    """The benchmark measures what it says: hits on the hit path (bar its 4 cold pages per
+    round), a miss and a 4-level walk per request on the miss path. Speed itself is not
+    gated here (noisy machines)."""
+    with tempfile.TemporaryDirectory() as out:
+        p = run([vtdsim, "bench", "--set", "bench.transactions=20000", "--set", "bench.rounds=2",
+                 "--out", out])
+        print(p.stdout)
+        if p.returncode != 0:
+            fail(f"vtdsim bench exited {p.returncode}: {p.stderr}")
+        b = json.load(open(os.path.join(out, "bench.json")))
+        # The miss path runs between hit rounds and evicts the hit path's 4 pages.
+        if b["hit"]["iotlb_misses"] > 4 * b["rounds"]:
+            fail(f"hit path missed {b['hit']['iotlb_misses']} times, more than its 4 pages per round")
+        if b["miss"]["iotlb_hit_rate"] != 0.0 or b["miss"]["walk_reads_per_miss"] != 4.0:
+            fail("miss path does not miss and walk 4 levels every time")
+        for path in ("bare", "hit", "miss"):
+            if not b[path]["dmas_per_host_second"] > 0 or len(b[path]["ratios"]) != 2:
+                fail(f"{path}: no measurement")
+
+
 def check_docs(vtdsim, docs):
     stale = []
     for table in ("params", "stats", "registers"):
@@ -162,7 +184,7 @@ def main():
         sys.exit(2)
     what, args = sys.argv[1], sys.argv[2:]
     {"run": check_run, "bad-input": check_bad_input, "golden": check_golden,
-     "golden-update": update_golden, "docs": check_docs, "layering": check_layering}[what](*args)
+     "golden-update": update_golden, "bench": check_bench, "docs": check_docs, "layering": check_layering}[what](*args)
 
 
 if __name__ == "__main__":
