@@ -262,13 +262,20 @@ nlohmann::json ParamRegistry::toJson() const {
   return root;
 }
 
+// Markdown table cells cannot hold a bare '|'.
+static std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
 std::string ParamRegistry::describeMarkdown() const {
   std::ostringstream out;
   out << "| parameter | type | default | range | unit | description |\n";
   out << "|---|---|---|---|---|---|\n";
   for (auto& p : params_)
-    out << "| `" << p.path << "` | " << p.type << " | `" << p.get().dump() << "` | " << p.range
-        << " | " << p.unit << " | " << p.description << " |\n";
+    out << "| `" << p.path << "` | " << p.type << " | `" << p.get().dump() << "` | " << cell(p.range)
+        << " | " << p.unit << " | " << cell(p.description) << " |\n";
   return out.str();
 }
 
