@@ -65,7 +65,9 @@ bool DmaMaster::perform(const DmaOp& op) {
 
 void DmaMaster::run() {
   for (;;) {
-    sc_core::wait(start_);
+    // The flag, not the event, says there is work: a start() issued before this thread
+    // first waits (e.g. at time 0) must not be lost.
+    while (!program_) sc_core::wait(start_);
     keeper_.reset();
     DmaOp op;
     while (program_->next(op)) {

@@ -42,7 +42,7 @@ std::vector<std::string> SimConfig::validate() const {
   const uint64_t dmar_size = unit.unit.registerBlockSize();
   if (platform.dmar_base % 4096) errors.push_back("platform.dmar_base must be 4 KiB aligned");
   if (platform.dmar_base < mem) errors.push_back("platform.dmar_base must lie above memory.size_mib of DRAM");
-  if (platform.dmar_base + dmar_size > (1ull << unit.unit.haw_bits))
+  if (platform.dmar_base > (1ull << unit.unit.haw_bits) - dmar_size)
     errors.push_back("platform.dmar_base lies above unit.haw_bits");
   if (RemappingUnit::isInterruptAddress(platform.dmar_base) ||
       RemappingUnit::isInterruptAddress(platform.dmar_base + dmar_size - 1))

@@ -1,6 +1,6 @@
 // SystemBus: the CPU's view of the q35-like address map: DRAM from 0, the DMAR register
 // block at its base (0xFED90000 by default). Anything else answers an address error. It
-// forwards with the target-relative address and adds a fixed hop latency.
+// forwards with the target-relative address and adds no time of its own (the targets do).
 #pragma once
 
 #include <cstdint>

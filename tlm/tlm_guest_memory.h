@@ -14,14 +14,13 @@ namespace vtd::tlm {
 template <class Owner>
 class TlmGuestMemory final : public GuestMemory {
  public:
-  explicit TlmGuestMemory(tlm_utils::simple_initiator_socket<Owner>& socket) : socket_(socket) {
-    payload_.set_streaming_width(0);
+  // `delay` points at the delay of the transaction being served (null between them, when
+  // the time is dropped); the owner updates it, this adapter only reads it.
+  TlmGuestMemory(tlm_utils::simple_initiator_socket<Owner>& socket, sc_core::sc_time* const& delay)
+      : socket_(socket), delay_(delay) {
     payload_.set_byte_enable_ptr(nullptr);
     payload_.set_dmi_allowed(false);
   }
-
-  // Where memory time goes while a request is processed (null: time is dropped).
-  void setDelaySink(sc_core::sc_time* delay) { delay_ = delay; }
 
   bool read(uint64_t address, void* data, size_t length) override {
     return access(::tlm::TLM_READ_COMMAND, address, static_cast<unsigned char*>(data), length);
@@ -48,7 +47,7 @@ class TlmGuestMemory final : public GuestMemory {
 
   tlm_utils::simple_initiator_socket<Owner>& socket_;
   ::tlm::tlm_generic_payload payload_;
-  sc_core::sc_time* delay_ = nullptr;
+  sc_core::sc_time* const& delay_;
   uint64_t accesses_ = 0;
 };
 

@@ -13,7 +13,7 @@ using sc_core::sc_time;
 VtdUnit::VtdUnit(const sc_core::sc_module_name& name, const UnitConfig& config,
                  const LatencyParams& latency)
     : sc_module(name), dma_in("dma_in"), mmio_in("mmio_in"), mem_out("mem_out"),
-      msi_out("msi_out"), guest_memory_(mem_out), unit_(config, guest_memory_),
+      msi_out("msi_out"), guest_memory_(mem_out, current_delay_), unit_(config, guest_memory_),
       cost_timer_(latency, config),
       register_access_(double(latency.register_access_ns), sc_core::SC_NS) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
@@ -40,7 +40,10 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
   }
   trans.set_dmi_allowed(false);  // every access must be translated
   const uint64_t address = trans.get_address();
-  if (RemappingUnit::isInterruptAddress(address)) return interruptRequest(*req, trans, delay);
+  // An interrupt request is a DWORD write into the window (FS 8.1). Anything else that
+  // touches the window is refused chunk by chunk below (the model blocks it).
+  if (trans.is_write() && length == 4 && (address & 3) == 0 && RemappingUnit::isInterruptAddress(address))
+    return interruptRequest(*req, trans, delay);
 
   DmaRequest r;
   r.source = req->source;
@@ -51,13 +54,13 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
   r.privileged = req->privileged;
   r.execute = req->execute;
   unsigned char* const data = trans.get_data_ptr();
-  guest_memory_.setDelaySink(&delay);
-  current_delay_ = &delay;  // a fault may send the fault event
+  current_delay_ = &delay;  // walk reads and the fault event add their time here
   // PCIe requests never cross a 4 KiB boundary: translate and forward chunk by chunk,
-  // reusing the caller's payload (restored before returning).
+  // reusing the caller's payload (restored before returning). A zero-length request is
+  // one chunk of length 0: it is still translated and checked (CAP.ZLR).
   unsigned done = 0;
   ::tlm::tlm_response_status status = ::tlm::TLM_OK_RESPONSE;
-  while (done < length) {
+  do {
     const uint64_t in = address + done;
     const unsigned chunk = unsigned(std::min<uint64_t>(length - done, 4096 - (in & 0xFFF)));
     r.address = in;
@@ -68,7 +71,9 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
     delay += sc_time::from_value(cost_timer_.picoseconds(t.cost));
     stats_.translation_ps += (delay - before).value();
     if (!t.ok()) {
-      status = ::tlm::TLM_ADDRESS_ERROR_RESPONSE;  // UR/CA completion; the fault is recorded
+      // UR/CA completion. A fault has been recorded as the spec says; a request into the
+      // interrupt window is simply not DMA.
+      status = ::tlm::TLM_ADDRESS_ERROR_RESPONSE;
       ++stats_.dma_blocked;
       break;
     }
@@ -83,8 +88,7 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
       break;
     }
     done += chunk;
-  }
-  guest_memory_.setDelaySink(nullptr);
+  } while (done < length);
   current_delay_ = nullptr;
   trans.set_address(address);
   trans.set_data_ptr(data);
@@ -96,22 +100,16 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
 // A DWORD write into the interrupt window (FS 8.1): remapped, then sent on msi_out.
 void VtdUnit::interruptRequest(const RequesterExtension& req, tlm_generic_payload& trans,
                                sc_time& delay) {
-  if (!trans.is_write() || trans.get_data_length() != 4) {
-    ++stats_.dma_bad_requests;  // reads of the interrupt window are unsupported requests
-    trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
   ++stats_.interrupts_in;
   MsiRequest m;
   m.source = req.source;
   m.address = trans.get_address();
   std::memcpy(&m.data, trans.get_data_ptr(), 4);
+  current_delay_ = &delay;
   const InterruptResult r = unit_.remapInterrupt(m);
   delay += sc_time::from_value(cost_timer_.picoseconds(r.cost));
   trans.set_response_status(::tlm::TLM_OK_RESPONSE);  // posted write: blocked ones vanish
-  if (!r.ok) return;
-  current_delay_ = &delay;
-  deliver(MsiMessage{r.address, r.data});
+  if (r.ok) deliver(MsiMessage{r.address, r.data});
   current_delay_ = nullptr;
 }
 
@@ -129,7 +127,9 @@ void VtdUnit::mmioTransport(tlm_generic_payload& trans, sc_time& delay) {
   const unsigned length = trans.get_data_length();
   const uint32_t offset = uint32_t(trans.get_address());
   delay += register_access_;
-  if ((length != 4 && length != 8) || trans.get_byte_enable_ptr()) {
+  // Up to 8 bytes reach the model, which refuses sizes other than 4 and 8 itself (reads
+  // 0, writes ignored, counted); longer bursts and byte enables are bus errors.
+  if (length == 0 || length > 8 || trans.get_byte_enable_ptr()) {
     trans.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }

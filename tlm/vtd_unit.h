@@ -1,7 +1,8 @@
 // VtdUnit: the SystemC/TLM-2.0 shell around one RemappingUnit (a DRHD). Sockets:
 //  dma_in   upstream requests from bus masters (RequesterExtension required); DMA is split
 //           at 4 KiB boundaries like PCIe requests, each chunk translated and forwarded;
-//           DWORD writes to 0xFEEx_xxxx are interrupt requests.
+//           aligned DWORD writes into 0xFEEx_xxxx are interrupt requests, and any other
+//           access touching that window is refused.
 //  mmio_in  the register block (offsets relative to its base); debug reads are peeks.
 //  mem_out  downstream to memory: forwarded DMA and the unit's own table reads.
 //  msi_out  interrupts: remapped device MSIs and the unit's own event messages.
@@ -60,13 +61,13 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink {
   unsigned mmioDebug(::tlm::tlm_generic_payload& trans);
   void deliver(const MsiMessage& message) override;  // InterruptSink
 
+  sc_core::sc_time* current_delay_ = nullptr;  // delay of the transaction being served
   TlmGuestMemory<VtdUnit> guest_memory_;
   RemappingUnit unit_;
   CostTimer cost_timer_;
   sc_core::sc_time register_access_;
   ::tlm::tlm_generic_payload msi_payload_;
   uint32_t msi_data_ = 0;
-  sc_core::sc_time* current_delay_ = nullptr;  // delay of the transaction being served
   ShellStats stats_;
 };
 

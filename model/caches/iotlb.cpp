@@ -14,11 +14,6 @@ SetAssocCache<IotlbEntry>::InsertResult Iotlb::insert(uint64_t iova, const Iotlb
   return r;
 }
 
-void Iotlb::recount() {
-  resident_ = {};
-  cache_.forEachValid([&](uint64_t t, const IotlbEntry&) { ++resident_[(t >> 45) & 3]; });
-}
-
 uint32_t Iotlb::invalidateAll() {
   uint32_t n = cache_.invalidateAll();
   resident_ = {};
@@ -26,23 +21,26 @@ uint32_t Iotlb::invalidateAll() {
 }
 
 uint32_t Iotlb::invalidateDomain(uint16_t did) {
-  uint32_t n = cache_.invalidateIf([did](uint64_t, const IotlbEntry& e) { return e.did == did; });
-  recount();
-  return n;
+  return cache_.invalidateIf([&](uint64_t, const IotlbEntry& e) {
+    if (e.did != did) return false;
+    --resident_[unsigned(e.size)];
+    return true;
+  });
 }
 
 uint32_t Iotlb::invalidatePages(uint16_t did, uint64_t base, unsigned am) {
-  const uint64_t span = 1ull << (12 + am);
-  const uint64_t first = base & ~(span - 1);
-  const uint64_t last = first + span - 1;
-  uint32_t n = cache_.invalidateIf([&](uint64_t t, const IotlbEntry& e) {
+  // 2^AM pages from base aligned down; an AM covering the whole 64-bit space saturates.
+  const unsigned shift = 12 + am;
+  const uint64_t first = shift >= 64 ? 0 : base & ~((1ull << shift) - 1);
+  const uint64_t last = shift >= 64 ? ~0ull : first + ((1ull << shift) - 1);
+  return cache_.invalidateIf([&](uint64_t t, const IotlbEntry& e) {
     if (e.did != did) return false;
     const uint64_t page_first = pageOf(t, e.size);
     const uint64_t page_last = page_first + pageBytes(e.size) - 1;
-    return page_first <= last && first <= page_last;  // overlap, superpages included
+    if (page_first > last || first > page_last) return false;  // no overlap
+    --resident_[unsigned(e.size)];
+    return true;
   });
-  recount();
-  return n;
 }
 
 }  // namespace vtd

@@ -66,7 +66,6 @@ class Iotlb {
   // Set index from the low page-number bits, mixed with the domain so that domains using
   // the same IOVAs do not all land in the same sets.
   static uint64_t setIndex(uint16_t did, uint64_t page) { return page ^ (uint64_t(did) * 0x9E5u); }
-  void recount();
 
   CacheParams params_;
   SetAssocCache<IotlbEntry> cache_;

@@ -56,14 +56,25 @@ class SetAssocCache {
     const uint32_t set = uint32_t(index) & set_mask_;
     const size_t base = size_t(set) * ways_;
     const uint64_t want = tag | kValid;
-    uint32_t way = ways_;
-    for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
-      if (tags_[base + w] == want) way = w;
-    r.refreshed = way != ways_;
-    for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
-      if (!(tags_[base + w] & kValid)) way = w;
+    // One pass: an entry with this tag, else the first invalid way, else (LRU/FIFO) the
+    // oldest stamp.
+    uint32_t same = ways_, invalid = ways_, oldest = 0;
+    for (uint32_t w = 0; w < ways_; ++w) {
+      const uint64_t t = tags_[base + w];
+      if (t == want) {
+        same = w;
+        break;
+      }
+      if (!(t & kValid)) {
+        if (invalid == ways_) invalid = w;
+      } else if (stamp_[base + w] < stamp_[base + oldest]) {
+        oldest = w;
+      }
+    }
+    uint32_t way = same != ways_ ? same : invalid;
+    r.refreshed = same != ways_;
     if (way == ways_) {
-      way = victim(set);
+      way = victim(set, oldest);
       r.evicted = true;
       r.evicted_tag = tags_[base + way] & ~kValid;
     }
@@ -128,7 +139,8 @@ class SetAssocCache {
     }
   }
 
-  uint32_t victim(uint32_t set) {
+  // The way to replace in a full set; `oldest` is the LRU/FIFO choice the fill found.
+  uint32_t victim(uint32_t set, uint32_t oldest) {
     const size_t base = size_t(set) * ways_;
     switch (policy_) {
       case ReplacementPolicy::TreePlru: {
@@ -143,12 +155,8 @@ class SetAssocCache {
         rng_ ^= rng_ >> 27;
         return uint32_t((rng_ * 0x2545F4914F6CDD1Dull) >> 32) % ways_;
       }
-      default: {  // LRU and FIFO: oldest stamp
-        uint32_t best = 0;
-        for (uint32_t w = 1; w < ways_; ++w)
-          if (stamp_[base + w] < stamp_[base + best]) best = w;
-        return best;
-      }
+      default:  // LRU and FIFO: oldest stamp
+        return oldest;
     }
   }
 

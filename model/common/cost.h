@@ -12,28 +12,13 @@ struct Cost {
   uint8_t context_cache_hits = 0;
   uint8_t iotlb_lookups = 0;  // one per translation, however many page sizes were probed
   uint8_t iotlb_hits = 0;
-  uint8_t iotlb_probes = 0;   // page-size probes of the IOTLB arrays
+  uint8_t iotlb_probes = 0;   // page-size probes of the unified IOTLB array (for timing)
   uint8_t root_reads = 0;     // 16-byte root-entry reads
   uint8_t context_reads = 0;  // 16-byte context-entry reads
   uint8_t walk_reads = 0;     // 8-byte paging-entry reads, all levels
   uint8_t fault_records = 0;  // FRCD writes
-  uint8_t interrupts = 0;     // event messages generated
 
   uint32_t memoryReads() const { return uint32_t(root_reads) + context_reads + walk_reads; }
-
-  Cost& operator+=(const Cost& o) {
-    context_cache_lookups += o.context_cache_lookups;
-    context_cache_hits += o.context_cache_hits;
-    iotlb_lookups += o.iotlb_lookups;
-    iotlb_hits += o.iotlb_hits;
-    iotlb_probes += o.iotlb_probes;
-    root_reads += o.root_reads;
-    context_reads += o.context_reads;
-    walk_reads += o.walk_reads;
-    fault_records += o.fault_records;
-    interrupts += o.interrupts;
-    return *this;
-  }
 };
 
 }  // namespace vtd

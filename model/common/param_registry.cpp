@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -100,39 +101,34 @@ void ParamRegistry::addBool(const std::string& path, bool& value, const std::str
   add(std::move(info));
 }
 
-void ParamRegistry::addUInt(const std::string& path, uint64_t& value, uint64_t min, uint64_t max,
-                            const std::string& unit, const std::string& description) {
+// One implementation for every unsigned width; the range check keeps values in the type.
+template <class T>
+void ParamRegistry::addUnsigned(const std::string& path, T& value, uint64_t min, uint64_t max,
+                                const std::string& unit, const std::string& description) {
+  if (max > std::numeric_limits<T>::max()) throw std::logic_error("parameter range exceeds its type: " + path);
   ParamInfo info{path, "uint", description, unit, rangeText(min, max), {}, {}, {}};
   info.get = [&value] { return nlohmann::json(value); };
   info.setText = [&value, min, max](const std::string& t) {
-    uint64_t v = parseUInt(t);
+    const uint64_t v = parseUInt(t);
     checkRange(v, min, max);
-    value = v;
+    value = T(v);
   };
   info.setJson = [&value, min, max](const nlohmann::json& j) {
-    uint64_t v = jsonUInt(j);
+    const uint64_t v = jsonUInt(j);
     checkRange(v, min, max);
-    value = v;
+    value = T(v);
   };
   add(std::move(info));
 }
 
+void ParamRegistry::addUInt(const std::string& path, uint64_t& value, uint64_t min, uint64_t max,
+                            const std::string& unit, const std::string& description) {
+  addUnsigned(path, value, min, max, unit, description);
+}
+
 void ParamRegistry::addUInt(const std::string& path, uint32_t& value, uint64_t min, uint64_t max,
                             const std::string& unit, const std::string& description) {
-  if (max > 0xFFFFFFFFull) throw std::logic_error("32-bit parameter with a 64-bit range: " + path);
-  ParamInfo info{path, "uint", description, unit, rangeText(min, max), {}, {}, {}};
-  info.get = [&value] { return nlohmann::json(value); };
-  info.setText = [&value, min, max](const std::string& t) {
-    uint64_t v = parseUInt(t);
-    checkRange(v, min, max);
-    value = uint32_t(v);
-  };
-  info.setJson = [&value, min, max](const nlohmann::json& j) {
-    uint64_t v = jsonUInt(j);
-    checkRange(v, min, max);
-    value = uint32_t(v);
-  };
-  add(std::move(info));
+  addUnsigned(path, value, min, max, unit, description);
 }
 
 void ParamRegistry::addReal(const std::string& path, double& value, double min, double max,

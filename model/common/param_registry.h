@@ -63,6 +63,9 @@ class ParamRegistry {
   std::string describeMarkdown() const;
 
  private:
+  template <class T>
+  void addUnsigned(const std::string& path, T& value, uint64_t min, uint64_t max,
+                   const std::string& unit, const std::string& description);
   void add(ParamInfo info);
   void loadObject(const nlohmann::json& object, const std::string& prefix);
   std::vector<ParamInfo> params_;

@@ -22,13 +22,18 @@ struct SourceId {
 
 enum class AccessKind : uint8_t { Read, Write };
 
+// The fault of a request that lacks the permission it needs (FS 7.4 LGN.2 / LGN.3).
+constexpr FaultReason deniedFault(AccessKind k) {
+  return k == AccessKind::Write ? FaultReason::WriteNotPermitted : FaultReason::ReadNotPermitted;
+}
+
 // PCIe address type of the request (ATS): untranslated, translation request, translated.
 enum class AddressType : uint8_t { Untranslated = 0, TranslationRequest = 1, Translated = 2 };
 
 struct DmaRequest {
   SourceId source;
   uint64_t address = 0;  // input address (IOVA)
-  uint32_t size = 0;     // bytes; callers keep a request inside one 4 KiB page
+  uint32_t size = 0;     // bytes (0: zero-length read); callers keep it inside one 4 KiB page
   AccessKind kind = AccessKind::Read;
   AddressType at = AddressType::Untranslated;
   bool pasid_present = false;
@@ -40,6 +45,7 @@ struct DmaRequest {
 enum class TranslationStatus : uint8_t {
   Ok,       // output is valid
   Fault,    // blocked; `reason` tells why (recorded or not, see fault_recorded)
+  Blocked,  // not DMA at all: the address lies in the interrupt window (FS 8.1); no record
 };
 
 // Page sizes the second-level tables can map (VT-d 3.x 3.7, CAP.SLLPS).

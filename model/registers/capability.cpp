@@ -7,13 +7,11 @@
 namespace vtd {
 
 uint64_t encodeCap(const UnitParams& p) {
-  uint64_t sagaw = 0;
-  for (auto w : p.sagaw_bits) sagaw |= bit((w - 30) / 9);  // bit 8 = 30-bit, 9 = 39, ...
   uint64_t cap = 0;
   cap = setBits(cap, 2, 0, (p.domain_id_bits - 4) / 2);  // ND
   cap |= p.write_buffer_flush ? bit(4) : 0;              // RWBF
   cap |= p.caching_mode ? bit(7) : 0;                    // CM
-  cap = setBits(cap, 12, 8, sagaw);                      // SAGAW
+  cap = setBits(cap, 12, 8, p.sagawMask());              // SAGAW: bit 8 = 30-bit, 9 = 39, ...
   cap = setBits(cap, 21, 16, p.mgaw_bits - 1);           // MGAW
   cap |= p.zero_length_reads ? bit(22) : 0;              // ZLR
   cap = setBits(cap, 33, 24, p.fault_record_offset / 16);  // FRO

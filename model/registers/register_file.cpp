@@ -54,8 +54,12 @@ uint64_t RegisterFile::readDwords(uint32_t offset, unsigned size, uint64_t* unkn
   return result;
 }
 
+bool RegisterFile::accessible(uint32_t offset, unsigned size) const {
+  return (size == 4 || size == 8) && offset % size == 0 && offset < block_size_;
+}
+
 uint64_t RegisterFile::read(uint32_t offset, unsigned size) {
-  if ((size != 4 && size != 8) || offset % size != 0 || offset >= block_size_) {
+  if (!accessible(offset, size)) {
     ++refused_accesses_;
     return 0;
   }
@@ -63,7 +67,7 @@ uint64_t RegisterFile::read(uint32_t offset, unsigned size) {
 }
 
 uint64_t RegisterFile::peek(uint32_t offset, unsigned size) const {
-  if ((size != 4 && size != 8) || offset % size != 0 || offset >= block_size_) return 0;
+  if (!accessible(offset, size)) return 0;
   uint64_t ignored = 0;
   return readDwords(offset, size, &ignored);
 }
@@ -100,7 +104,7 @@ bool RegisterFile::applyDword(uint32_t offset, uint32_t value, WriteResult& out)
 
 RegisterFile::WriteResult RegisterFile::write(uint32_t offset, unsigned size, uint64_t value) {
   WriteResult out;
-  if ((size != 4 && size != 8) || offset % size != 0 || offset >= block_size_) {
+  if (!accessible(offset, size)) {
     ++refused_accesses_;
     out.refused = true;
     return out;

@@ -63,6 +63,7 @@ class RegisterFile {
     uint8_t half = 0;
   };
   const DwordSlot* slot(uint32_t offset) const;
+  bool accessible(uint32_t offset, unsigned size) const;  // aligned 4 or 8 bytes in the block
   uint64_t readDwords(uint32_t offset, unsigned size, uint64_t* unknown) const;
   bool applyDword(uint32_t offset, uint32_t value, WriteResult& out);
 

@@ -63,7 +63,7 @@ std::vector<RegisterSpec> buildRegisterTable(const UnitParams& p) {
       {"FEADDR_REG", FEADDR, 4, 0, 0xFFFF'FFFC, 0, 0, RegHook::None, "FS 1.1, 7.5", "fault event message address"},
       gated(eim, {"FEUADDR_REG", FEUADDR, 4, 0, kAll32, 0, 0, RegHook::None, "FS 1.1", "fault event upper address (with EIM)"}),
       gated(afl, {"AFLOG_REG", AFLOG, 8, 0, ~0x1FFull, 0, 0, RegHook::None, "FS 1.1", "advanced fault log (with AFL)"}),
-      gated(plmr || phmr, {"PMEN_REG", PMEN, 4, 0, pmen::EPM, 0, 0, RegHook::Pmen, "FS 1.1", "protected memory enable (with PLMR/PHMR)"}),
+      gated(plmr || phmr, {"PMEN_REG", PMEN, 4, 0, pmen::EPM, 0, 0, RegHook::None, "FS 1.1", "protected memory enable (with PLMR/PHMR)"}),
       gated(plmr, {"PLMBASE_REG", PLMBASE, 4, 0, 0xFFF0'0000, 0, 0, RegHook::None, "FS 1.1", "protected low-memory base"}),
       gated(plmr, {"PLMLIMIT_REG", PLMLIMIT, 4, 0, 0xFFF0'0000, 0, 0, RegHook::None, "FS 1.1", "protected low-memory limit"}),
       gated(phmr, {"PHMBASE_REG", PHMBASE, 8, 0, haw & ~0xFFFFFull, 0, 0, RegHook::None, "FS 1.1", "protected high-memory base"}),

@@ -23,7 +23,6 @@ enum class RegHook : uint8_t {
   Fsts,             // FSTS_REG: W1C may retire the fault event
   Fectl,            // FECTL_REG: clearing IM sends a pending event
   FrcdHigh,         // FRCD high qword: clearing F updates PPF
-  Pmen,             // PMEN_REG: PRS follows EPM
   kCount
 };
 

@@ -17,8 +17,7 @@ ContextReader::ContextReader(const UnitParams& p) {
   // Context high: bit 7 and 63:24 reserved, and DID bits above the ND width (FS 2.1 ND).
   ctx_hi_reserved_ = bit(7) | bitMask(63, 24);
   if (p.domain_id_bits < 16) ctx_hi_reserved_ |= bitMask(23, 8 + p.domain_id_bits);
-  sagaw_mask_ = 0;
-  for (auto w : p.sagaw_bits) sagaw_mask_ |= 1u << ((w - 30) / 9);
+  sagaw_mask_ = p.sagawMask();
   pass_through_ = p.pass_through;
   device_tlb_ = p.device_tlb;
   above_haw_ = above_haw;

@@ -1,18 +1,16 @@
 // DMA request processing in legacy mode (VT-d 3.x 3.4-3.7 and 7.1, FS 3.3, 4.2, 5.1, 7.4):
-// remapping off -> unchanged; PASID or bad TTM -> root-table faults; context (cache, then
-// root/context tables); translation type; input width; IOTLB, then the second-level walk;
-// permissions; the interrupt address range. Every blocked request goes through fault(),
-// which applies FPD and records the fault.
+// interrupt window -> not DMA; remapping off -> unchanged; bad TTM or a PASID -> root-table
+// faults; context (cache, then root/context tables); translation type; input width; IOTLB,
+// then the second-level walk; permissions; the interrupt address range. Every faulting
+// request goes through fault(), which applies FPD and records the fault.
 #include "model/registers/register_map.h"
 #include "model/unit/remapping_unit.h"
 
 namespace vtd {
 
 const ContextInfo* RemappingUnit::context(SourceId sid, FaultReason& fault, bool& fpd, Cost& cost) {
-  ++stats_.ctxt_cache_lookup;
   ++cost.context_cache_lookups;
   if (const ContextInfo* c = context_cache_.lookup(sid)) {
-    ++stats_.ctxt_cache_hit;
     ++cost.context_cache_hits;
     return c;
   }
@@ -23,7 +21,7 @@ const ContextInfo* RemappingUnit::context(SourceId sid, FaultReason& fault, bool
     return nullptr;
   }
   const auto filled = context_cache_.insert(sid, r.info);
-  if (filled.evicted) ++stats_.ctxt_cache_eviction;
+  stats_.ctxt_cache_eviction += filled.evicted ? 1 : 0;
   if (filled.slot) {
     ++stats_.ctxt_cache_fill;
     return filled.slot;
@@ -63,18 +61,33 @@ void RemappingUnit::fault(const DmaRequest& req, FaultReason reason, bool fpd, T
   }
 }
 
+// Lookups, hits and reads are counted once, from the Cost the request reports.
 Translation RemappingUnit::translate(const DmaRequest& req) {
   Translation t;
   translateInto(req, t);
-  stats_.root_reads += t.cost.root_reads;
-  stats_.context_reads += t.cost.context_reads;
-  stats_.walk_reads += t.cost.walk_reads;
+  const Cost& c = t.cost;
+  ++stats_.dma_requests;
+  stats_.dma_bytes += req.size;
+  stats_.ctxt_cache_lookup += c.context_cache_lookups;
+  stats_.ctxt_cache_hit += c.context_cache_hits;
+  stats_.iotlb_lookup += c.iotlb_lookups;
+  stats_.iotlb_hit += c.iotlb_hits;
+  stats_.root_reads += c.root_reads;
+  stats_.context_reads += c.context_reads;
+  stats_.walk_reads += c.walk_reads;
+  stats_.walks += c.walk_reads ? 1 : 0;
+  stats_.translations += t.translated ? 1 : 0;
   return t;
 }
 
 void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
-  ++stats_.dma_requests;
-  stats_.dma_bytes += req.size;
+  // Requests to the interrupt window are interrupt requests, never DMA, translated or not
+  // (FS 8.1); a request kept inside one 4 KiB page is wholly in or out of the window.
+  if (isInterruptAddress(req.address)) {
+    t.status = TranslationStatus::Blocked;
+    ++stats_.dma_interrupt_window;
+    return;
+  }
   if (!(gsts() & reg::gsts::TES)) {  // remapping disabled: the request passes unchanged
     ++stats_.dma_untranslated;
     t.output = req.address;
@@ -90,38 +103,36 @@ void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
   bool fpd = false;
   const ContextInfo* ctx = context(req.source, ctx_fault, fpd, t.cost);
   if (!ctx) return fault(req, ctx_fault, fpd, t);
-  fpd = ctx->fpd;
 
   // Translation requests and translated requests need TT=01 (ATS), which is not
   // supported yet, so any AT other than untranslated is blocked by the context (FS 4.2).
-  if (req.at != AddressType::Untranslated) return fault(req, FaultReason::TranslationTypeBlocked, fpd, t);
+  if (req.at != AddressType::Untranslated)
+    return fault(req, FaultReason::TranslationTypeBlocked, ctx->fpd, t);
   if (ctx->tt == TranslationType::PassThrough) {
     ++stats_.dma_pass_through;
     t.output = req.address;
     t.permissions = kPermRW;
     return;
   }
+  translateSecondLevel(req, *ctx, t);
+}
 
-  // Input address within both MGAW and the table's AGAW (LGN.1).
-  if ((req.address & input_limit_mask_) || (req.address >> ctx->agaw_bits))
-    return fault(req, FaultReason::AddressBeyondWidth, fpd, t);
+// TT=00: input width, IOTLB, walk on a miss, permissions, interrupt-range output.
+void RemappingUnit::translateSecondLevel(const DmaRequest& req, const ContextInfo& ctx,
+                                         Translation& t) {
+  if ((req.address & input_limit_mask_) || (req.address >> ctx.agaw_bits))  // LGN.1
+    return fault(req, FaultReason::AddressBeyondWidth, ctx.fpd, t);
 
-  ++stats_.iotlb_lookup;
   ++t.cost.iotlb_lookups;
-  const uint16_t did = ctx->did;
-  const uint8_t levels = ctx->levels;
-  const uint64_t slptptr = ctx->slptptr;
   IotlbEntry walked;
-  const IotlbEntry* e = iotlb_.lookup(did, req.address, t.cost.iotlb_probes);
+  const IotlbEntry* e = iotlb_.lookup(ctx.did, req.address, t.cost.iotlb_probes);
   if (e) {
-    ++stats_.iotlb_hit;
     ++t.cost.iotlb_hits;
   } else {
-    ++stats_.walks;
-    const WalkResult w = walker_.walk(memory_, slptptr, levels, req.address, req.kind, t.cost);
-    if (w.fault != FaultReason::None) return fault(req, w.fault, fpd, t);
+    const WalkResult w = walker_.walk(memory_, ctx.slptptr, ctx.levels, req.address, req.kind, t.cost);
+    if (w.fault != FaultReason::None) return fault(req, w.fault, ctx.fpd, t);
     walked.output_page = w.output_page;
-    walked.did = did;
+    walked.did = ctx.did;
     walked.size = w.size;
     walked.permissions = w.permissions;
     walked.snoop = w.snoop;
@@ -131,17 +142,18 @@ void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
     e = &walked;
   }
 
-  const uint8_t need = req.kind == AccessKind::Write ? kPermWrite : kPermRead;
-  if (!(e->permissions & need))
-    return fault(req, req.kind == AccessKind::Write ? FaultReason::WriteNotPermitted
-                                                    : FaultReason::ReadNotPermitted, fpd, t);
+  // A zero-length read may use a write-only page when CAP.ZLR says so (FS 2.1).
+  const bool zero_length_read = req.size == 0 && req.kind == AccessKind::Read;
+  const uint8_t need = req.kind == AccessKind::Write               ? kPermWrite
+                       : zero_length_read && zero_length_reads_ ? kPermRW
+                                                                : kPermRead;
+  if (!(e->permissions & need)) return fault(req, deniedFault(req.kind), ctx.fpd, t);
   t.output = e->output_page | (req.address & (pageBytes(e->size) - 1));
-  if (isInterruptAddress(t.output)) return fault(req, FaultReason::InterruptRangeOutput, fpd, t);
+  if (isInterruptAddress(t.output)) return fault(req, FaultReason::InterruptRangeOutput, ctx.fpd, t);
   t.translated = true;
   t.permissions = e->permissions;
   t.page_size = e->size;
   t.snoop = e->snoop;
-  ++stats_.translations;
 }
 
 // Interrupt remapping is not implemented yet and never advertised (ECAP.IR = 0): with no

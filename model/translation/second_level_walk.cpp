@@ -36,8 +36,7 @@ SecondLevelWalker::SecondLevelWalker(const UnitParams& p) {
 WalkResult SecondLevelWalker::walk(GuestMemory& memory, uint64_t root, unsigned levels,
                                    uint64_t iova, AccessKind kind, Cost& cost) const {
   WalkResult r;
-  const FaultReason denied = kind == AccessKind::Write ? FaultReason::WriteNotPermitted
-                                                       : FaultReason::ReadNotPermitted;
+  const FaultReason denied = deniedFault(kind);
   uint64_t table = root & address_mask_;
   uint8_t perms = kPermRW;
   for (unsigned level = levels; level >= 1; --level) {
@@ -45,7 +44,6 @@ WalkResult SecondLevelWalker::walk(GuestMemory& memory, uint64_t root, unsigned 
     const uint64_t slot = table + 8 * ((iova >> shift) & 0x1FF);
     uint64_t e = 0;
     ++cost.walk_reads;
-    r.level_reached = uint8_t(level);
     if (!memory.read(slot, &e, 8)) {
       r.fault = FaultReason::PagingEntryReadError;
       return r;

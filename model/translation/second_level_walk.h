@@ -24,7 +24,6 @@ struct WalkResult {
   PageSize size = PageSize::Size4K;
   uint8_t permissions = kPermNone;
   bool snoop = false;
-  uint8_t level_reached = 0;  // level of the last entry read (1 = PTE)
 };
 
 class SecondLevelWalker {
@@ -34,12 +33,9 @@ class SecondLevelWalker {
   WalkResult walk(GuestMemory& memory, uint64_t root, unsigned levels, uint64_t iova,
                   AccessKind kind, Cost& cost) const;
 
-  // Reserved-bit masks per level (index 1..5), for the entry as table pointer and as leaf.
-  uint64_t nonLeafReserved(unsigned level) const { return non_leaf_reserved_[level]; }
-  uint64_t leafReserved(unsigned level) const { return leaf_reserved_[level]; }
-  bool leafAllowed(unsigned level) const { return leaf_allowed_[level]; }
 
  private:
+  // Reserved-bit masks per level (index 1..5), as table pointer and as leaf.
   std::array<uint64_t, 6> non_leaf_reserved_{};
   std::array<uint64_t, 6> leaf_reserved_{};
   std::array<bool, 6> leaf_allowed_{};

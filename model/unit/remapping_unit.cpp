@@ -42,7 +42,6 @@ const std::array<RemappingUnit::Hook, size_t(RegHook::kCount)> RemappingUnit::kH
     &RemappingUnit::onFstsWrite,      // Fsts
     &RemappingUnit::onFectlWrite,     // Fectl
     &RemappingUnit::onFrcdHighWrite,  // FrcdHigh
-    &RemappingUnit::onPmenWrite,      // Pmen
 };
 
 RemappingUnit::RemappingUnit(const UnitConfig& config, GuestMemory& memory)
@@ -53,7 +52,8 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, GuestMemory& memory)
                 config_.unit.collapse_same_source_faults, config_.unit.device_tlb),
       context_reader_(config_.unit), walker_(config_.unit), iotlb_(config_.iotlb),
       context_cache_(config_.context_cache),
-      input_limit_mask_(~addressMask(config_.unit.mgaw_bits)) {}
+      input_limit_mask_(~addressMask(config_.unit.mgaw_bits)),
+      zero_length_reads_(config_.unit.zero_length_reads) {}
 
 uint64_t RemappingUnit::mmioRead(uint32_t offset, unsigned size) {
   ++stats_.mmio_reads;
@@ -62,6 +62,17 @@ uint64_t RemappingUnit::mmioRead(uint32_t offset, unsigned size) {
 
 void RemappingUnit::mmioWrite(uint32_t offset, unsigned size, uint64_t value) {
   ++stats_.mmio_writes;
+  // A 64-bit write over two 32-bit registers is two accesses, low dword first, each with
+  // its side effects before the next (FS 1.3).
+  if (size == 8 && offset % 8 == 0 && regs_.find(offset) != regs_.find(offset + 4)) {
+    applyWrite(offset, 4, value & 0xFFFF'FFFFull);
+    applyWrite(offset + 4, 4, value >> 32);
+    return;
+  }
+  applyWrite(offset, size, value);
+}
+
+void RemappingUnit::applyWrite(uint32_t offset, unsigned size, uint64_t value) {
   const RegisterFile::WriteResult r = regs_.write(offset, size, value);
   for (unsigned i = 0; i < r.count; ++i) {
     const RegisterFile::Write& w = r.writes[i];
@@ -78,12 +89,6 @@ void RemappingUnit::onFectlWrite(const RegisterFile::Write& w) {
 
 void RemappingUnit::onFrcdHighWrite(const RegisterFile::Write& w) {
   recorder_.onFrcdHighWrite(w.old_value, w.new_value);
-}
-
-// PMEN.PRS reports the protection state EPM asks for; the change is immediate here.
-void RemappingUnit::onPmenWrite(const RegisterFile::Write& w) {
-  const uint64_t prs = (w.new_value & reg::pmen::EPM) ? reg::pmen::PRS : 0;
-  regs_.set(R_PMEN, (w.new_value & ~uint64_t(reg::pmen::PRS)) | prs);
 }
 
 void RemappingUnit::reset() {

@@ -83,7 +83,6 @@ class RemappingUnit {
   void onFstsWrite(const RegisterFile::Write& w);
   void onFectlWrite(const RegisterFile::Write& w);
   void onFrcdHighWrite(const RegisterFile::Write& w);
-  void onPmenWrite(const RegisterFile::Write& w);
   using Hook = void (RemappingUnit::*)(const RegisterFile::Write&);
   static const std::array<Hook, size_t(RegHook::kCount)> kHooks;
 
@@ -94,6 +93,8 @@ class RemappingUnit {
 
   // Translation helpers (dma_translation.cpp).
   void translateInto(const DmaRequest& req, Translation& t);
+  void translateSecondLevel(const DmaRequest& req, const ContextInfo& ctx, Translation& t);
+  void applyWrite(uint32_t offset, unsigned size, uint64_t value);
   void fault(const DmaRequest& req, FaultReason reason, bool fpd, Translation& t);
   const ContextInfo* context(SourceId sid, FaultReason& fault, bool& fpd, Cost& cost);
 
@@ -116,6 +117,7 @@ class RemappingUnit {
   bool root_latched_ = false;
   ContextInfo scratch_context_;  // a context read while its cache is disabled
   uint64_t input_limit_mask_;    // bits at or above MGAW
+  bool zero_length_reads_;       // CAP.ZLR
 };
 
 }  // namespace vtd

@@ -42,6 +42,12 @@ bool UnitParams::supportsAgaw(unsigned width_bits) const {
   return std::find(sagaw_bits.begin(), sagaw_bits.end(), width_bits) != sagaw_bits.end();
 }
 
+unsigned UnitParams::sagawMask() const {
+  unsigned mask = 0;
+  for (auto w : sagaw_bits) mask |= 1u << ((w - 30) / 9);
+  return mask;
+}
+
 unsigned UnitParams::largestAgaw() const {
   unsigned best = 0;
   for (auto w : sagaw_bits) best = std::max<unsigned>(best, w);

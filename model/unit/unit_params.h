@@ -48,6 +48,7 @@ struct UnitParams {
 
   // Derived values used by the model.
   bool supportsAgaw(unsigned width_bits) const;
+  unsigned sagawMask() const;  // bit n set: context AW = n (width 30 + 9n) is supported
   unsigned largestAgaw() const;
   uint32_t registerBlockSize() const;  // bytes, multiple of 4 KiB
 };

@@ -16,6 +16,7 @@ void UnitStats::describe(StatRegistry& r, const std::string& p) const {
   c("dma_bytes", dma_bytes, "bytes", "bytes of those requests");
   c("dma_untranslated", dma_untranslated, "requests", "requests passed unchanged because translation is disabled (TES=0)");
   c("dma_pass_through", dma_pass_through, "requests", "requests through a pass-through context (TT=10)");
+  c("dma_interrupt_window", dma_interrupt_window, "requests", "DMA requests into the interrupt window 0xFEEx_xxxx (not DMA: blocked, nothing recorded)");
   c("translations", translations, "requests", "successful second-level translations");
   c("iotlb_lookup", iotlb_lookup, "lookups", "IOTLB lookups (one per translated request)");
   c("iotlb_hit", iotlb_hit, "lookups", "IOTLB hits");

@@ -17,6 +17,7 @@ struct UnitStats {
   uint64_t dma_bytes = 0;
   uint64_t dma_untranslated = 0;  // remapping disabled (TES = 0): passed unchanged
   uint64_t dma_pass_through = 0;  // context TT = pass-through
+  uint64_t dma_interrupt_window = 0;  // requests into 0xFEEx_xxxx: not DMA, blocked
   uint64_t translations = 0;      // successful second-level translations
   // caches
   uint64_t iotlb_lookup = 0;

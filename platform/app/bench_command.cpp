@@ -54,6 +54,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int benchCommand(const CommonOptions& options) {
+  rejectPositional(options, "bench");
   platform::SimConfig config;
   ParamRegistry registry;
   BenchParams bench;
@@ -120,6 +121,7 @@ int benchCommand(const CommonOptions& options) {
   });
   sc_core::sc_start();
   if (!failure.empty()) throw std::runtime_error("bench: " + failure);
+  if (!top.cpu.hasFinished()) throw std::runtime_error("bench: the host program did not finish (simulation stalled)");
 
   std::printf("vtdsim bench: %llu transactions of 64 B per path per round, %u rounds (median)\n\n",
               static_cast<unsigned long long>(bench.transactions), bench.rounds);

@@ -22,6 +22,12 @@ CommonOptions parseOptions(int argc, char** argv, int first) {
   return o;
 }
 
+void rejectPositional(const CommonOptions& options, const char* command) {
+  if (!options.positional.empty())
+    throw CliError(std::string(command) + " takes no argument '" + options.positional[0] +
+                   "' (configuration files go after --config)");
+}
+
 void loadConfig(const CommonOptions& options, platform::SimConfig& config, ParamRegistry& registry) {
   config.describe(registry);
   if (!options.config_file.empty()) registry.loadFile(options.config_file);

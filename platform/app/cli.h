@@ -28,6 +28,8 @@ struct CommonOptions {
 
 // Parses argv[first..argc). Unknown options are a CliError naming them.
 CommonOptions parseOptions(int argc, char** argv, int first);
+// For commands that take no positional arguments: a CliError naming the first one.
+void rejectPositional(const CommonOptions& options, const char* command);
 
 // Applies --config then each --set (in order) onto `config`, then validates it.
 void loadConfig(const CommonOptions& options, platform::SimConfig& config, ParamRegistry& registry);

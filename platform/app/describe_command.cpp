@@ -25,7 +25,7 @@ std::string registersMarkdown(const UnitParams& p) {
   out << "| offset | register | width | reset | software-writable | write-1-to-clear | write-only | side effect | spec | what |\n";
   out << "|---|---|---|---|---|---|---|---|---|---|\n";
   static const char* kHooks[] = {"", "GCMD command", "context invalidation", "IOTLB invalidation",
-                                 "retire fault event", "send held event", "update PPF", "PRS follows EPM"};
+                                 "retire fault event", "send held event", "update PPF"};
   for (const RegisterSpec& r : buildRegisterTable(p)) {
     const int w = r.width * 2;
     out << "| " << hex(r.offset, 3) << " | " << r.name << " | " << r.width * 8 << " | " << hex(r.reset, w)

@@ -76,6 +76,7 @@ void printSummary(const StatRegistry& st, const ScenarioReport& rep, double host
 }  // namespace
 
 int runCommand(const CommonOptions& options) {
+  rejectPositional(options, "run");
   platform::SimConfig config;
   ParamRegistry registry;
   loadConfig(options, config, registry);

@@ -39,6 +39,7 @@ class BenchInitiator : public sc_core::sc_module {
 
   void start(const BenchLoop& loop) {
     loop_ = loop;
+    pending_ = true;
     start_.notify();
   }
   const sc_core::sc_event& done() const { return done_; }
@@ -48,7 +49,8 @@ class BenchInitiator : public sc_core::sc_module {
  private:
   void run() {
     for (;;) {
-      sc_core::wait(start_);
+      while (!pending_) sc_core::wait(start_);  // a start before the first wait is kept
+      pending_ = false;
       keeper_.reset();
       errors_ = 0;
       uint64_t offset = 0;
@@ -80,6 +82,7 @@ class BenchInitiator : public sc_core::sc_module {
   sc_core::sc_event start_, done_;
   double seconds_ = 0;
   uint64_t errors_ = 0;
+  bool pending_ = false;
 };
 
 }  // namespace vtd::platform

@@ -58,6 +58,8 @@ BAD_INPUTS = [
     (["run", "--set", "noequals"], "key=value"),
     (["run", "--config", "/nonexistent/vtdsim.json"], "cannot open"),
     (["run", "--frobnicate"], "unknown option"),
+    (["run", "myconfig.json"], "takes no argument"),
+    (["run", "--set", "platform.dmar_base=0xFFFFFFFFFFFFF000"], "platform.dmar_base"),
     (["describe", "nothing"], "unknown table"),
     (["launch"], "unknown command"),
 ]

@@ -159,5 +159,52 @@ TEST_F(SystemTest, WalkTimeShowsInDmaLatency) {
   });
 }
 
+// A write that runs from mapped memory into the interrupt window: the first page lands,
+// the window part is refused and nothing reaches the frame the tables map it to (FS 8.1).
+TEST_F(SystemTest, DmaRunningIntoTheInterruptWindowStopsThere) {
+  runHost([&](platform::HostCpu& cpu, fw::VtdDriver& driver) {
+    fw::Domain& d = driver.createDomain();
+    ASSERT_TRUE(driver.map(d, 0xFEDF'F000, kPhys, 4096, fw::Perm::ReadWrite));
+    ASSERT_TRUE(driver.map(d, 0xFEE0'0000, kPhys + 4096, 4096, fw::Perm::ReadWrite));
+    ASSERT_TRUE(driver.attach(top->devices[0]->source().value, d));
+    ScriptedProgram p({{DmaOp::Write, 0xFEDF'F000, 8192, 0xAB, nullptr}});
+    runDevice(cpu, 0, p);
+    EXPECT_FALSE(p.ok(0));
+    EXPECT_EQ(*host(kPhys + 4095), 0xAB);
+    EXPECT_EQ(*host(kPhys + 4096), 0x00) << "the window part must not land";
+    EXPECT_FALSE(top->intc.hasPending()) << "and it is no interrupt either";
+    EXPECT_EQ(top->vtd.model().stats().dma_interrupt_window, 1u);
+  });
+}
+
+// A zero-length read is still a request the unit checks: with no context tables yet
+// (nothing attached on bus 0) it faults "root entry not present" and is recorded.
+TEST_F(SystemTest, ZeroLengthReadIsTranslated) {
+  runHost([&](platform::HostCpu& cpu, fw::VtdDriver& driver) {
+    ScriptedProgram p({{DmaOp::Read, 0x1000, 0, 0, nullptr}});
+    runDevice(cpu, 1, p);
+    EXPECT_FALSE(p.ok(0));
+    const auto records = driver.handleFaults();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].reason, 0x1);
+    EXPECT_EQ(records[0].source_id, top->devices[1]->source().value);
+  });
+}
+
+// A device started by a program at time 0, before the device's thread first waits, still
+// runs its program (the start is a flag, not only an event).
+TEST_F(SystemTest, DeviceStartedAtTimeZeroRuns) {
+  elaborate();
+  ScriptedProgram p({{DmaOp::Write, 0x0300'0000, 8, 0x5A, nullptr}});
+  bool finished = false;
+  top->cpu.setProgram([&](platform::HostCpu& cpu) {
+    runDevice(cpu, 0, p);
+    finished = true;
+  });
+  sc_core::sc_start();
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(*host(0x0300'0000), 0x5A);
+}
+
 }  // namespace
 }  // namespace vtd::test

@@ -173,5 +173,18 @@ TEST_F(FaultRecording, SingleRecordOverflowsOnSecondSource) {
   EXPECT_EQ(read32(FSTS) & 0xFF, fsts::PFO | fsts::PPF);
 }
 
+// A 64-bit write over FECTL and FEDATA is two accesses, low dword first: clearing IM sends
+// the held event with the FEDATA of that moment, before the upper dword changes it (FS 1.3).
+TEST_F(FaultRecording, SixtyFourBitWriteOverTwoRegistersRunsInOrder) {
+  write32(FEDATA, 0x11);
+  write32(FEADDR, 0xFEE0'0000);
+  dmaRead(kDev, 0x1000);
+  ASSERT_TRUE(read32(FECTL) & ectl::IP);
+  write64(FECTL, uint64_t(0x22) << 32);  // FECTL = 0 (unmask), then FEDATA = 0x22
+  ASSERT_EQ(sys->sink.messages.size(), 1u);
+  EXPECT_EQ(sys->sink.messages[0].data, 0x11u);
+  EXPECT_EQ(read32(FEDATA), 0x22u);
+}
+
 }  // namespace
 }  // namespace vtd::test

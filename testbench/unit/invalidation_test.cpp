@@ -157,5 +157,16 @@ TEST_F(Invalidation, CommandRunsOnUpperDwordWrite) {
   EXPECT_EQ(unit().iotlb().validCount(), 0u);
 }
 
+// An address mask covering the whole address space (AM >= 52, allowed when MAMV is that
+// large) removes every entry of the domain: the range saturates instead of wrapping.
+TEST_F(Invalidation, HugeAddressMaskCoversTheWholeDomain) {
+  UnitConfig c;
+  c.unit.max_address_mask = 63;
+  setUpWith(c);
+  warm();
+  EXPECT_EQ(getBits(iotlbInv(kGranSelective, 1, 0, 63), 58, 57), uint64_t(kGranSelective));
+  EXPECT_TRUE(cachedPages(1).empty());
+  EXPECT_EQ(cachedPages(2).size(), 16u);
+}
 }  // namespace
 }  // namespace vtd::test

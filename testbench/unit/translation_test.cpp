@@ -358,5 +358,40 @@ TEST_F(Translation, DisabledCachesStillTranslate) {
   EXPECT_EQ(unit().stats().ctxt_cache_fill, 0u);
 }
 
+// CAP.ZLR (FS 2.1): a zero-length read may use a write-only page; without ZLR it needs R.
+TEST_F(Translation, ZeroLengthReadOfWriteOnlyPageNeedsZlr) {
+  for (bool zlr : {false, true}) {
+    UnitConfig c;
+    c.unit.zero_length_reads = zlr;
+    build(c);
+    const uint64_t top = attach(4);
+    tables->map(top, 4, 0x3000, 0x30000, PageSize::Size4K, kPermWrite);
+    enableTranslation();
+    auto t = dma(kDev, 0x3000, AccessKind::Read, /*size=*/0);
+    EXPECT_EQ(t.ok(), zlr) << "ZLR=" << zlr;
+    if (!zlr) {
+      EXPECT_EQ(t.reason, FaultReason::ReadNotPermitted);
+    }
+    EXPECT_EQ(dma(kDev, 0x3000, AccessKind::Read, 4).reason, FaultReason::ReadNotPermitted)
+        << "non-zero reads still need R";
+  }
+}
+
+// FS 8.1: the interrupt window is never DMA, whether translation is on or off; such a
+// request is blocked without a fault record.
+TEST_F(Translation, InterruptWindowIsNotDma) {
+  auto off = dmaRead(kDev, 0xFEE0'0000);
+  EXPECT_EQ(off.status, TranslationStatus::Blocked);
+  const uint64_t top = attach(4);
+  tables->map(top, 4, 0xFEE0'1000, 0x10000, PageSize::Size4K);  // even if the tables map it
+  enableTranslation();
+  auto on = dmaWrite(kDev, 0xFEE0'1000);
+  EXPECT_EQ(on.status, TranslationStatus::Blocked);
+  EXPECT_FALSE(on.fault_recorded);
+  EXPECT_EQ(read32(reg::FSTS), 0u);
+  EXPECT_EQ(unit().stats().dma_interrupt_window, 2u);
+  EXPECT_TRUE(dmaWrite(kDev, 0xFED0'0000 - 4096).reason == FaultReason::WriteNotPermitted)
+      << "just below the window is ordinary DMA";
+}
 }  // namespace
 }  // namespace vtd::test
