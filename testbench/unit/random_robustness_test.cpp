@@ -372,9 +372,8 @@ constexpr uint32_t kFixed[][2] = {
     {0x0C0, 8}, {0x0C8, 8}, {0x0D0, 8}, {0x0DC, 4}, {0x0E0, 4}, {0x0E4, 4}, {0x0E8, 4},
     {0x0EC, 4}};
 // From FEUADDR (0x44) on they belong to features this unit does not advertise (EIM, AFL,
-// PLMR/PHMR, QI, IR, PRS), so they must keep reading 0 too; IECTL and PECTL excepted, as
-// their reset value (IM=1) is not pinned down for an absent feature.
-constexpr bool absentFeature(uint32_t off) { return off >= 0x44 && off != 0xA0 && off != 0xE0; }
+// PLMR/PHMR, QI, IR, PRS): reserved locations, so they must keep reading 0 too.
+constexpr bool absentFeature(uint32_t off) { return off >= 0x44; }
 
 uint64_t memoryHash(const FlatMemory& m) {
   uint64_t h = 0x9E3779B97F4A7C15ull;
