@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev    # configuration and statistics files
   libgtest-dev          # GoogleTest (static libraries and CMake package)
   python3
+  qemu-system-x86       # the peer of the differential suite (testbench/differential)
 )
 
 missing=()
