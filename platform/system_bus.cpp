@@ -1,6 +1,8 @@
 // SystemBus: address decoding for the CPU.
 #include "platform/system_bus.h"
 
+#include "platform/pci/pci_device.h"
+
 namespace vtd::platform {
 
 SystemBus::SystemBus(const sc_core::sc_module_name& name, uint64_t memory_size, uint64_t dmar_base,
@@ -30,6 +32,10 @@ void SystemBus::transport(::tlm::tlm_generic_payload& trans, sc_core::sc_time& d
   bool dmar = false;
   uint64_t local = 0;
   if (!decode(a, trans.get_data_length(), dmar, local)) {
+    if (PciDevice* device = pci_decoder_ ? pci_decoder_(a, trans.get_data_length()) : nullptr) {
+      device->memoryTransport(trans, delay);
+      return;
+    }
     trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }

@@ -16,8 +16,8 @@ void UnitParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUIntList(p + "sagaw_bits", sagaw_bits, {30, 39, 48, 57}, "bits", "supported second-level table widths (CAP.SAGAW): 30/39/48/57 = 2/3/4/5 levels");
   r.addUInt(p + "domain_id_bits", domain_id_bits, 4, 16, "bits", "domain-id width (CAP.ND); even values 4..16");
   r.addUInt(p + "fault_records", fault_records, 1, 256, "records", "number of fault recording registers (CAP.NFR+1)");
-  r.addUInt(p + "fault_record_offset", fault_record_offset, 0x100, 0x3FF0, "bytes", "offset of FRCD_REG[0] (CAP.FRO*16)");
-  r.addUInt(p + "iotlb_reg_offset", iotlb_reg_offset, 0x100, 0x3FF0, "bytes", "offset of IVA_REG; IOTLB_REG follows at +8 (ECAP.IRO*16)");
+  r.addUInt(p + "fault_record_offset", fault_record_offset, 0xF0, 0x3FF0, "bytes", "offset of FRCD_REG[0] (CAP.FRO*16)");
+  r.addUInt(p + "iotlb_reg_offset", iotlb_reg_offset, 0xF0, 0x3FF0, "bytes", "offset of IVA_REG; IOTLB_REG follows at +8 (ECAP.IRO*16)");
   r.addBool(p + "superpage_2m", superpage_2m, "2 MiB second-level leaves (CAP.SLLPS bit 0)");
   r.addBool(p + "superpage_1g", superpage_1g, "1 GiB second-level leaves (CAP.SLLPS bit 1)");
   r.addBool(p + "page_selective_invalidation", page_selective_invalidation, "page-selective IOTLB invalidation (CAP.PSI)");
@@ -66,8 +66,9 @@ std::vector<std::string> UnitParams::validate() const {
   if (domain_id_bits % 2 != 0) fail("unit.domain_id_bits must be even (4, 6, ..., 16)");
   if (fault_record_offset % 16) fail("unit.fault_record_offset must be a multiple of 16");
   if (iotlb_reg_offset % 16) fail("unit.iotlb_reg_offset must be a multiple of 16");
-  // The two capability-placed blocks must not overlap each other (fixed registers end
-  // below 0x100, and both offsets start at or above it).
+  // The two capability-placed blocks must not overlap each other. The fixed registers end
+  // at 0xF0 (PEUADDR is the last, at 0xEC) and both offsets start at or above it; QEMU
+  // places IVA_REG at 0xF0 (IRO=0xF).
   uint64_t frcd_end = uint64_t(fault_record_offset) + 16ull * fault_records;
   if (iotlb_reg_offset + 16 > fault_record_offset && iotlb_reg_offset < frcd_end) {
     std::ostringstream s;
