@@ -11,7 +11,8 @@ the VT-d specification gives for every observation key. Where QEMU or vtdsim dif
 import importlib
 
 REGISTRY = {}
-MODULES = ("registers",)
+MODULES = ("registers", "translation", "faults", "fault_events", "invalidation",
+           "interrupts", "queued", "intremap")
 FEATURES = ("queued_invalidation", "interrupt_remapping")
 
 

@@ -1,0 +1,169 @@
+"""Register-based invalidation scenarios (CCMD, IVA/IOTLB): a stale IOTLB entry is used after a
+PTE change with no invalidation; page-selective with the right and the wrong DID, domain-
+selective and global invalidation; the granularity each reports (CAIG/IAIG); what a cleared
+context entry does while its translations are cached; SRTP and TE without invalidation.
+Queued invalidation is in queued.py.
+"""
+from . import scenario
+from .common import Rig, frcd_hi, hexs, marker, pattern
+import tables
+from tables import CONTEXT_TABLE, write_context
+from vtd import DEVICE, DOMAIN, GLOBAL, PAGE
+
+N = 16
+IOVA = 0x40000
+OLD, NEW = 0x7C0000, 0x7D0000  # the PTE first points at OLD, then at NEW
+DID = 5
+
+
+def _remap(c, invalidate):
+    """DMA through IOVA -> OLD (caches it), repoint the PTE to NEW, `invalidate`, DMA again."""
+    rig = Rig(c)
+    rig.preload(pattern(13, N))
+    sl = rig.domain(4)
+    pte = sl.map(IOVA, OLD)
+    rig.attach(rig.edu, sl, did=DID)
+    rig.enable()
+    rig.edu.dma_write(IOVA, N)
+    rig.fill_marker(OLD, N)
+    rig.fill_marker(NEW, N)
+    c.writeq(pte, NEW | 3)
+    obs = {}
+    result = invalidate(rig.vtd)
+    if result is not None:
+        obs["iotlb_reg"] = result
+    rig.edu.dma_write(IOVA, N)
+    obs.update(old=rig.read_hex(OLD, N), new=rig.read_hex(NEW, N), fsts=rig.vtd.fsts())
+    return obs
+
+
+DATA, NONE = hexs(pattern(13, N)), hexs(marker(N))
+STALE = {"old": DATA, "new": NONE, "fsts": 0}
+FRESH = {"old": NONE, "new": DATA, "fsts": 0}
+IVT, IAIG = 1 << 63, 57
+
+
+@scenario(expect=STALE)
+def inv_none_stale(c):
+    """PTE repointed, no invalidation: the cached translation (OLD) is still used."""
+    return _remap(c, lambda v: None)
+
+
+@scenario(expect=dict(FRESH, iotlb_reg=PAGE << 60 | PAGE << IAIG | DID << 32))
+def inv_psi_right_did(c):
+    """Page-selective IOTLB invalidation (AM=0) with the domain's DID: NEW is used; IAIG=3."""
+    return _remap(c, lambda v: v.iotlb_invalidate(PAGE, did=DID, addr=IOVA))
+
+
+@scenario(expect=dict(STALE, iotlb_reg=PAGE << 60 | PAGE << IAIG | (DID + 1) << 32))
+def inv_psi_wrong_did(c):
+    """Page-selective invalidation naming another DID: the entry stays stale (OLD)."""
+    return _remap(c, lambda v: v.iotlb_invalidate(PAGE, did=DID + 1, addr=IOVA))
+
+
+@scenario(expect=dict(FRESH, iotlb_reg=DOMAIN << 60 | DOMAIN << IAIG | DID << 32))
+def inv_domain(c):
+    """Domain-selective IOTLB invalidation: NEW is used; IAIG=2."""
+    return _remap(c, lambda v: v.iotlb_invalidate(DOMAIN, did=DID))
+
+
+@scenario(expect=dict(FRESH, iotlb_reg=GLOBAL << 60 | GLOBAL << IAIG))
+def inv_global(c):
+    """Global IOTLB invalidation: NEW is used; IAIG=1."""
+    return _remap(c, lambda v: v.iotlb_invalidate(GLOBAL))
+
+
+CAIG = 59
+WRITE_ONLY_CCMD = 0x3FFFF0000
+
+
+@scenario(expect={"global": GLOBAL << 61 | GLOBAL << CAIG,
+                  "domain": DOMAIN << 61 | DOMAIN << CAIG | DID,
+                  "device": DEVICE << 61 | DEVICE << CAIG | DID})
+def inv_ccmd_granularity(c):
+    """CCMD global, domain and device requests: CCMD after ICC clears (CAIG = performed)."""
+    rig = Rig(c)
+    v = rig.vtd
+    # SID and FM (33:16) are write-only (VT-d 10.4.7): their read value is undefined
+    # (QEMU reads 0, vtdsim the written value), so they are masked out
+    return {"global": v.ccmd(GLOBAL), "domain": v.ccmd(DOMAIN, did=DID),
+            "device": v.ccmd(DEVICE, did=DID, sid=0x20) & ~WRITE_ONLY_CCMD}
+
+
+@scenario(expect={"after_ccmd_old": NONE, "after_ccmd_fsts": 0x2,
+                  "after_ccmd_frcd_hi": frcd_hi(2, 0x20),
+                  "after_iotlb_old": NONE, "after_iotlb_fsts": 0x2,
+                  "after_iotlb_frcd_hi": frcd_hi(2, 0x20)})
+def inv_context_cleared(c):
+    """Context entry cleared + device-selective CCMD: the next DMA faults 2 (context first);
+    after a global IOTLB invalidation as well."""
+    rig = Rig(c)
+    rig.preload(pattern(14, N))
+    sl = rig.domain(4)
+    sl.map(IOVA, OLD)
+    rig.attach(rig.edu, sl, did=DID)
+    rig.enable()
+    rig.edu.dma_write(IOVA, N)  # caches context and translation
+    write_context(c, rig.edu.bdf, (0, 0), CONTEXT_TABLE)
+    rig.vtd.ccmd(DEVICE, did=DID, sid=rig.edu.sid)
+    obs = {}
+    for step, invalidate in (("after_ccmd_", None),
+                             ("after_iotlb_", lambda: rig.vtd.iotlb_invalidate(GLOBAL))):
+        if invalidate:
+            invalidate()
+        rig.fill_marker(OLD, N)
+        rig.edu.dma_write(IOVA, N)
+        obs[step + "old"] = rig.read_hex(OLD, N)
+        obs[step + "fsts"] = rig.vtd.fsts()
+        obs[step + "frcd_hi"] = rig.vtd.fault_record(0)[1]
+        rig.vtd.clear_fault_record(0)
+        rig.vtd.clear_fsts(0x1)
+    return obs
+
+
+@scenario(expect={"gsts": 0xC0000000, "data": hexs(pattern(15, N)), "fsts": 0})
+def te_without_invalidation(c):
+    """SRTP then TE with no context-cache or IOTLB invalidation at all: translation works."""
+    rig = Rig(c)
+    rig.preload(pattern(15, N))
+    sl = rig.domain(4)
+    sl.map(IOVA, OLD)
+    rig.attach(rig.edu, sl)
+    rig.fill_marker(OLD, N)
+    rig.vtd.set_root(0x100000)
+    obs = {"gsts": rig.vtd.enable_translation()}
+    rig.edu.dma_write(IOVA, N)
+    obs.update(data=rig.read_hex(OLD, N), fsts=rig.vtd.fsts())
+    return obs
+
+
+@scenario(expect={"old": DATA, "new": NONE, "fsts": 0})
+def srtp_without_invalidation(c):
+    """A second root table maps IOVA elsewhere; SRTP to it with no invalidation: the spec
+    leaves the cached context and translation in use (software must invalidate)."""
+    rig = Rig(c)
+    rig.preload(pattern(13, N))
+    sl = rig.domain(4)
+    sl.map(IOVA, OLD)
+    rig.attach(rig.edu, sl, did=DID)
+    rig.enable()
+    rig.edu.dma_write(IOVA, N)
+    sl2 = rig.domain(4)
+    sl2.map(IOVA, NEW)
+    tables.write_root(c, context_table=0x103000, root=0x102000)
+    tables.write_context(c, rig.edu.bdf, tables.context_entry(sl2.root, DID + 1, sl2.aw),
+                         table=0x103000)
+    rig.fill_marker(OLD, N)
+    rig.fill_marker(NEW, N)
+    rig.vtd.set_root(0x102000)
+    rig.edu.dma_write(IOVA, N)
+    return {"old": rig.read_hex(OLD, N), "new": rig.read_hex(NEW, N), "fsts": rig.vtd.fsts()}
+
+
+@scenario(expect={"old": DATA, "new": NONE, "fsts": 0})
+def te_toggle_without_invalidation(c):
+    """PTE repointed, TE off and on again, no invalidation: the spec keeps the stale entry."""
+    def toggle(v):
+        v.disable_translation()
+        v.enable_translation()
+    return _remap(c, toggle)
