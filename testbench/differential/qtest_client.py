@@ -54,8 +54,10 @@ def describe_exit(returncode):
 
 
 def command_line(program, workdir, iommu_options, edus):
-    """QEMU's command line, unchanged for vtdsim serve. edus: PCI addresses like "4.0"."""
-    args = [program, "-machine", "q35", "-m", "256M", "-nodefaults", "-display", "none",
+    """QEMU's command line, unchanged for vtdsim serve. program: a path, or a list such as
+    [vtdsim, "serve"]; edus: PCI addresses like "4.0"."""
+    prefix = [program] if isinstance(program, str) else list(program)
+    args = prefix + ["-machine", "q35", "-m", "256M", "-nodefaults", "-display", "none",
             "-bios", os.path.join(workdir, "hlt.bin"),
             "-qtest", "unix:" + os.path.join(workdir, "qtest.sock"),
             "-qtest-log", os.path.join(workdir, "qtest.log"),
@@ -130,10 +132,15 @@ class Machine:
         self.qtest = None
         self.qmp_chan = None
         self._stderr = None
+        self.killed = False
 
     # ---- life cycle -------------------------------------------------------------------
     def __enter__(self):
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # a program that died or hung at start-up still gets cleaned up
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -153,6 +160,8 @@ class Machine:
             args = command_line(self.program, self.workdir, self.iommu_options, self.edus)
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=self._stderr)
+            if self.killed:  # the watchdog fired while we were starting
+                self.proc.kill()
             deadline = time.monotonic() + START_TIMEOUT
             while True:
                 try:
@@ -208,6 +217,12 @@ class Machine:
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
+
+    def kill(self):
+        """Used by a watchdog: end the program (by pid) so a blocked reply returns."""
+        self.killed = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
 
     def stderr_text(self):
         if self._stderr is None:

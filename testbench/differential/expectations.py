@@ -1,0 +1,158 @@
+"""Known differences between the two programs, one entry per (scenario, observation key).
+
+DEVIATIONS: QEMU 7.2 differs from the VT-d specification; vtdsim follows the specification,
+so each entry's `vtdsim` value equals the scenario's `expect` value (the runner checks this).
+GAPS: vtdsim lacks a feature QEMU has; each names what closes it, and its `qemu` value
+equals the scenario's `expect` value. Both carry exact values: a covered key must still
+equal the entry's value on each side, and an entry the run never compares is an error.
+No blanket ignores, no wildcards. Spec sections are VT-d 3.x numbering; "FS" is the fact
+sheet (shared/reference/VTD-REFERENCE.md), "PEER" is QEMU-PEER.md.
+"""
+import collections
+
+Entry = collections.namedtuple("Entry", "id kind scenario key section what qemu vtdsim closes")
+
+
+def deviation(id, scenario, key, section, what, qemu, vtdsim):
+    return Entry(id, "deviation", scenario, key, section, what, qemu, vtdsim, None)
+
+
+def gap(id, scenario, key, closes, what, qemu, vtdsim):
+    return Entry(id, "gap", scenario, key, "", what, qemu, vtdsim, closes)
+
+
+# QEMU stores PCI_NO_PASID's low 16 bits in FRCD.PV (bits 55:40 of the high qword) for
+# faults found in the page walk; context/root faults do not get it (PEER 7 says "every").
+PV_SECTION = "10.4.14 FRCD PV/PP; FS 7.2"
+PV_WHAT = "QEMU writes PV=0xFFFF with PP=0; without a PASID PV is 0"
+
+DEVIATIONS = (
+    deviation("D01", "fault_write_unmapped", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0500000020, 0x8000000500000020),
+    deviation("D02", "fault_read_unmapped", "frcd_hi", PV_SECTION, PV_WHAT,
+              0xC0FFFF0600000020, 0xC000000600000020),
+    deviation("D03", "fault_ro_write_cold", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0500000020, 0x8000000500000020),
+    deviation("D04", "fault_address_width", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0400000020, 0x8000000400000020),
+    deviation("D05", "fault_pte_reserved_bit", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0C00000020, 0x8000000C00000020),
+    deviation("D06", "fault_same_source_twice", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0500000020, 0x8000000500000020),
+    deviation("D07", "fault_overflow_two_devices", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0500000020, 0x8000000500000020),
+    deviation("D08", "fault_clear_and_record_again", "cleared_frcd_hi", PV_SECTION,
+              PV_WHAT + " (kept after F is cleared)", 0x00FFFF0500000020, 0x0000000500000020),
+    deviation("D09", "fault_clear_and_record_again", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0500000028, 0x8000000500000028),
+    deviation("D10", "fault_event_unmasked", "frcd_hi", PV_SECTION, PV_WHAT,
+              0x80FFFF0500000020, 0x8000000500000020),
+
+    # PEER quirk 4: rights are checked only on a page walk
+    deviation("D11", "fault_ro_write_warm", "fsts", "3.6 + 7.1.3 (rights checked per request); FS 5.1",
+              "QEMU drops a write that hits an IOTLB entry cached by a read, recording nothing",
+              0x0, 0x2),
+    deviation("D12", "fault_ro_write_warm", "fectl", "7.3 fault event; FS 7.5",
+              "no fault recorded by QEMU, so no pending event", 0x80000000, 0xC0000000),
+    deviation("D13", "fault_ro_write_warm", "frcd_lo", "7.1.3, 10.4.14; FS 7.2",
+              "no fault recorded by QEMU", 0x0, 0x5000000),
+    deviation("D14", "fault_ro_write_warm", "frcd_hi", "7.1.3, 10.4.14; FS 7.2",
+              "no fault recorded by QEMU (reason 5 per the spec)", 0x0, 0x8000000500000020),
+
+    deviation("D15", "fault_address_width", "frcd_lo", "10.4.14 FI: bits at or above MGAW are 0; FS 7.2",
+              "QEMU records the full IOVA 1<<40 beyond the 39-bit MGAW", 0x10000000000, 0x0),
+
+    # PEER quirk 2: same-SID faults collapse silently
+    deviation("D16", "fault_same_source_twice", "fsts", "7.2.1 primary fault logging (collapsing optional)",
+              "QEMU drops a second fault from a SID with a pending record (no PFO); vtdsim, "
+              "not collapsing, finds the only FRCD full and sets PFO", 0x2, 0x3),
+
+    deviation("D17", "fault_event_cleared_before_unmask", "fectl_cleared",
+              "10.4.10 FECTL.IP (cleared when software clears the F bits, PPF=0); FS 7.5",
+              "QEMU clears IP only on an FSTS write, not when the last F bit is cleared",
+              0xC0000000, 0x80000000),
+    deviation("D18", "fault_event_cleared_before_unmask", "irr",
+              "10.4.10 FECTL.IP; FS 7.5",
+              "so unmasking afterwards still delivers the stale event on QEMU", [0x44], []),
+
+    deviation("D19", "inv_ccmd_granularity", "domain", "10.4.7 CCMD.CAIG (coarser allowed); FS 6.11",
+              "QEMU performs a domain-selective context invalidation globally (CAIG=1); both legal",
+              0x4800000000000005, 0x5000000000000005),
+
+    # PEER quirk 8: IOTLB looked up before the context cache
+    deviation("D20", "inv_context_cleared", "after_ccmd_old", "6.2.1-6.2.3 context before IOTLB; 6.5.1",
+              "QEMU keeps translating through the IOTLB after the context was cleared and "
+              "invalidated", "06111c27323d48535e69747f8a95a0ab", "ee" * 16),
+    deviation("D21", "inv_context_cleared", "after_ccmd_fsts", "6.2.1-6.2.3; 7.1.3",
+              "no context fault on QEMU", 0x0, 0x2),
+    deviation("D22", "inv_context_cleared", "after_ccmd_frcd_hi", "6.2.1-6.2.3; 7.1.3",
+              "no context fault on QEMU (reason 2 per the spec)", 0x0, 0x8000000200000020),
+
+    # PEER quirk 1: SRTP and TE changes flush every cache in QEMU
+    deviation("D23", "srtp_without_invalidation", "old", "6.6 SRTP, 10.4.4 (software invalidates after SRTP)",
+              "QEMU flushes its caches on SRTP; a spec unit keeps the cached context and "
+              "translation until software invalidates", "ee" * 16, "e1ecf7020d18232e39444f5a65707b86"),
+    deviation("D24", "srtp_without_invalidation", "new", "6.6 SRTP, 10.4.4",
+              "so QEMU already uses the new root table", "e1ecf7020d18232e39444f5a65707b86", "ee" * 16),
+    deviation("D25", "te_toggle_without_invalidation", "old", "10.4.4 TE; 6.5",
+              "QEMU flushes its caches when TE changes; a spec unit keeps the stale entry",
+              "ee" * 16, "e1ecf7020d18232e39444f5a65707b86"),
+    deviation("D26", "te_toggle_without_invalidation", "new", "10.4.4 TE; 6.5",
+              "so QEMU uses the repointed PTE", "e1ecf7020d18232e39444f5a65707b86", "ee" * 16),
+
+    deviation("D27", "qi_invalid_descriptor", "iqercd", "10.4 IQERCD_REG; 6.5.2; FS 7.3",
+              "QEMU 7.2 has no IQERCD (reads 0); IQEI=3 is an invalid descriptor type", 0x0, 0x3),
+
+    # PEER quirk 11: interrupt-remapping faults are never recorded
+    deviation("D28", "ir_sid_mismatch", "fsts", "5.1.4.1 IR fault conditions; FS 7.4",
+              "QEMU drops the MSI without recording fault 0x26", 0x0, 0x2),
+    deviation("D29", "ir_sid_mismatch", "fectl", "7.3; FS 7.5", "no fault, no pending event on QEMU",
+              0x80000000, 0xC0000000),
+    deviation("D30", "ir_sid_mismatch", "frcd_lo", "10.4.14 FI = interrupt index << 48; FS 7.2",
+              "no record on QEMU", 0x0, 0x0005000000000000),
+    deviation("D31", "ir_sid_mismatch", "frcd_hi", "10.4.14; FS 7.2", "no record on QEMU",
+              0x0, 0x8000002600000020),
+    deviation("D32", "ir_not_present", "fsts", "5.1.4.1; FS 7.4",
+              "QEMU drops the MSI without recording fault 0x22", 0x0, 0x2),
+    deviation("D33", "ir_not_present", "fectl", "7.3; FS 7.5", "no fault, no pending event on QEMU",
+              0x80000000, 0xC0000000),
+    deviation("D34", "ir_not_present", "frcd_lo", "10.4.14; FS 7.2", "no record on QEMU",
+              0x0, 0x0005000000000000),
+    deviation("D35", "ir_not_present", "frcd_hi", "10.4.14; FS 7.2", "no record on QEMU",
+              0x0, 0x8000002200000020),
+    deviation("D36", "ir_index_beyond_table", "fsts", "5.1.4.1; FS 7.4",
+              "QEMU drops the MSI without recording fault 0x21", 0x0, 0x2),
+    deviation("D37", "ir_index_beyond_table", "fectl", "7.3; FS 7.5", "no fault, no pending event on QEMU",
+              0x80000000, 0xC0000000),
+    deviation("D38", "ir_index_beyond_table", "frcd_lo", "10.4.14; FS 7.2", "no record on QEMU",
+              0x0, 0x012C000000000000),
+    deviation("D39", "ir_index_beyond_table", "frcd_hi", "10.4.14; FS 7.2", "no record on QEMU",
+              0x0, 0x8000002100000020),
+    deviation("D40", "ir_compat_blocked", "irr", "5.1.2.1 compatibility format with IRE=1, CFIS=0",
+              "QEMU lets a compatibility-format MSI through although CFI was never set", [0x77], []),
+    deviation("D41", "ir_compat_blocked", "fsts", "5.1.4.1; FS 7.4",
+              "no fault 0x25 on QEMU", 0x0, 0x2),
+    deviation("D42", "ir_compat_blocked", "fectl", "7.3; FS 7.5", "no fault, no pending event on QEMU",
+              0x80000000, 0xC0000000),
+    deviation("D43", "ir_compat_blocked", "frcd_hi", "10.4.14; FS 7.2", "no record on QEMU",
+              0x0, 0x8000002500000020),
+    deviation("D44", "ir_compat_cfi", "gsts", "10.4.4-10.4.5 GCMD.CFI / GSTS.CFIS",
+              "QEMU ignores CFI: GSTS.CFIS never sets", 0x03000000, 0x03800000),
+)
+
+GAPS = (
+    gap("G01", "caps_default", "ecap", "queued invalidation (QI) and interrupt remapping (IR, MHMV)",
+        "vtdsim advertises neither QI nor IR yet", 0xF00F4A, 0xF40),
+    gap("G02", "caps_aw48", "ecap", "queued invalidation (QI) and interrupt remapping (IR, MHMV)",
+        "vtdsim advertises neither QI nor IR yet", 0xF00F4A, 0xF40),
+    gap("G03", "caps_cm_dt", "ecap", "queued invalidation, interrupt remapping and device-TLB (DT)",
+        "vtdsim advertises neither QI, IR nor DT yet", 0xF00F4E, 0xF40),
+    gap("G04", "caps_intremap_off", "ecap", "queued invalidation (QI)",
+        "vtdsim does not advertise QI yet", 0xF42, 0xF40),
+    gap("G05", "caps_pt_off", "ecap", "queued invalidation (QI) and interrupt remapping (IR, MHMV)",
+        "vtdsim advertises neither QI nor IR yet", 0xF00F0A, 0xF00),
+    gap("G06", "reset_values", "iectl", "queued invalidation (IECTL exists with ECAP.QI)",
+        "without QI the register is reserved and reads 0", 0x80000000, 0x0),
+)
+
+ALL = DEVIATIONS + GAPS
