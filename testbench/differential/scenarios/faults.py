@@ -9,6 +9,7 @@ The fault event interrupt is in fault_events.py.
 """
 from . import scenario
 from .common import Rig, frcd_hi, hexs, marker, pattern
+import pci_edu
 from tables import (AW_39, AW_48, R, TT_DEVICE_TLB, TT_RESERVED, context_entry, write_context,
                     write_root)
 
@@ -207,4 +208,105 @@ def fault_clear_and_record_again(c):
            "cleared_fectl": v.fectl()}
     rig.edus[1].dma_write(0xA0F0000, N)
     obs.update(rig.fault_state())
+    return obs
+
+
+@scenario(expect=dict(_record(6, 0x7C8000, read=True, untouched=False)))
+def fault_wo_read(c):
+    """DMA read through a write-only PTE: reason 6 (read), T=1."""
+    rig = Rig(c)
+    sl = rig.domain(4)
+    sl.map(0x7C8000, 0x7D8000, perm=2)
+    rig.attach(rig.edu, sl)
+    rig.enable()
+    rig.edu.dma_read(0x7C8000, N)
+    return rig.fault_state()
+
+
+def _reserved(c, build):
+    rig = Rig(c)
+    rig.preload(pattern(17, N))
+    sl = rig.domain(4)
+    iova = build(sl)
+    rig.attach(rig.edu, sl)
+    rig.enable()
+    rig.edu.dma_write(iova, N)
+    return rig.fault_state()
+
+
+@scenario(expect=_record(0xC, 0x8000000000, untouched=False))
+def fault_pml4e_ps_reserved(c):
+    """PS (bit 7) set in a PML4E, where it is reserved: reason 0xC."""
+    def build(sl):
+        sl.map(0x8000000000, 0x7E8000)
+        c.writeq(sl.root + 8, c.readq(sl.root + 8) | 1 << 7)  # PML4 index 1
+        return 0x8000000000
+    return _reserved(c, build)
+
+
+@scenario(expect=_record(0xC, 0x2400000, untouched=False))
+def fault_2m_leaf_reserved(c):
+    """A 2 MiB leaf with frame bit 12 set (bits 20:12 are reserved in it): reason 0xC."""
+    def build(sl):
+        pde = sl.map(0x2400000, 0x800000 - 0x200000, size=1 << 21)
+        c.writeq(pde, c.readq(pde) | 1 << 12)
+        return 0x2400000
+    return _reserved(c, build)
+
+
+@scenario(expect=dict(_record(5, 0x7F000, untouched=False), first=hexs(pattern(18, 16)),
+                      at_second=hexs(marker(16))))
+def fault_cross_into_unmapped(c):
+    """A 32-byte write from IOVA 0x7eff0: the first page is mapped, the next is not. The
+    first 16 bytes land; the fault names the second page (requests split at 4 KiB)."""
+    rig = Rig(c)
+    rig.preload(pattern(18, 32))
+    sl = rig.domain(4)
+    sl.map(0x7E000, 0x7F8000)
+    rig.attach(rig.edu, sl)
+    rig.fill_marker(0x7F8FF0, 16)
+    rig.fill_marker(0x7F000, 16)
+    rig.enable()
+    rig.edu.dma_write(0x7EFF0, 32)
+    obs = rig.fault_state()
+    obs.update(first=rig.read_hex(0x7F8FF0, 16), at_second=rig.read_hex(0x7F000, 16))
+    return obs
+
+
+@scenario(expect=dict(_record(0xE, 0x7A8000, untouched=False), irr=[]))
+def fault_output_interrupt_range(c):
+    """A PTE whose frame is 0xFEE00000: the output falls in the interrupt range, reason 0xE,
+    and no interrupt is raised."""
+    rig = Rig(c)
+    rig.preload(bytes([0x4A, 0, 0, 0]))
+    sl = rig.domain(4)
+    sl.map(0x7A8000, 0xFEE00000)
+    rig.attach(rig.edu, sl)
+    rig.enable()
+    rig.edu.dma_write(0x7A8000, 4)
+    obs = rig.fault_state()
+    obs["irr"] = pci_edu.irr_vectors(c)
+    return obs
+
+
+@scenario(expect={"fsts": 0, "fectl": 0x80000000, "frcd_lo": 0, "frcd_hi": 0,
+                  "at_iova": hexs(marker(N))})
+def fault_fpd_bad_context(c):
+    """Context TT=11 with FPD=1: reason 3 is qualified, so nothing is recorded."""
+    return _faulting_write(c, tt=TT_RESERVED, fpd=True)[1]
+
+
+@scenario(expect={"fsts": 0, "fectl": 0x80000000, "frcd_lo": 0, "frcd_hi": 0,
+                  "at_iova": hexs(marker(N))})
+def fault_fpd_context_not_present(c):
+    """Context P=0 but FPD=1: reason 2 is qualified and FPD is honoured, nothing recorded."""
+    rig = Rig(c)
+    rig.preload(pattern(9, N))
+    rig.attach(rig.edu, rig.domain(4))
+    write_context(c, rig.edu.bdf, (0x2, 0))  # P=0, FPD=1
+    rig.fill_marker(UNMAPPED, N)
+    rig.enable()
+    rig.edu.dma_write(UNMAPPED, N)
+    obs = rig.fault_state()
+    obs["at_iova"] = rig.read_hex(UNMAPPED, N)
     return obs

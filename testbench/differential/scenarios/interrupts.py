@@ -51,3 +51,18 @@ def edu_bus_master_off(c):
     rig.edu.raise_irq()
     return {"data": rig.read_hex(0x7F0000, N), "fsts": rig.vtd.fsts(),
             "frcd_hi": rig.vtd.fault_record(0)[1], "irr": pci_edu.irr_vectors(c)}
+
+
+@scenario(expect={"irr": [0x49], "fsts": 0, "frcd_hi": 0})
+def dma_write_to_interrupt_window(c):
+    """With translation on, a DWORD DMA write to 0xFEE00000 is an interrupt request, not
+    DMA: it is not translated (nothing maps it) and delivers vector 0x49."""
+    rig = Rig(c)
+    rig.preload(bytes([0x49, 0, 0, 0]))
+    sl = rig.domain(4)
+    sl.map(0x1000, 0x780000)
+    rig.attach(rig.edu, sl)
+    rig.enable()
+    rig.edu.dma_write(MSI_ADDRESS, 4)
+    return {"irr": pci_edu.irr_vectors(c), "fsts": rig.vtd.fsts(),
+            "frcd_hi": rig.vtd.fault_record(0)[1]}

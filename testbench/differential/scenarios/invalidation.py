@@ -167,3 +167,79 @@ def te_toggle_without_invalidation(c):
         v.disable_translation()
         v.enable_translation()
     return _remap(c, toggle)
+
+
+def _remap_pages(c, pages, size, invalidate):
+    """Like _remap for `pages` consecutive pages of `size`; observes each page's OLD/NEW."""
+    rig = Rig(c)
+    rig.preload(pattern(13, N))
+    sl = rig.domain(4)
+    ptes = [sl.map(IOVA_BIG + i * size, OLD_BIG + i * size, size) for i in range(pages)]
+    rig.attach(rig.edu, sl, did=DID)
+    rig.enable()
+    for i in range(pages):
+        rig.edu.dma_write(IOVA_BIG + i * size + 0x800, N)
+    for i, pte in enumerate(ptes):
+        rig.fill_marker(OLD_BIG + i * size + 0x800, N)
+        rig.fill_marker(NEW_BIG + i * size + 0x800, N)
+        c.writeq(pte, c.readq(pte) - OLD_BIG + NEW_BIG)
+    obs = {"iotlb_reg": invalidate(rig.vtd)}
+    for i in range(pages):
+        rig.edu.dma_write(IOVA_BIG + i * size + 0x800, N)
+        obs["old%d" % i] = rig.read_hex(OLD_BIG + i * size + 0x800, N)
+        obs["new%d" % i] = rig.read_hex(NEW_BIG + i * size + 0x800, N)
+    obs["fsts"] = rig.vtd.fsts()
+    return obs
+
+
+IOVA_BIG, OLD_BIG, NEW_BIG = 0x3000000, 0x1000000, 0x1400000
+DATA_19 = hexs(pattern(19, N))
+
+
+@scenario(expect={"iotlb_reg": PAGE << 60 | PAGE << IAIG | DID << 32, "old0": NONE,
+                  "new0": DATA, "old1": NONE, "new1": DATA, "old2": DATA, "new2": NONE,
+                  "fsts": 0})
+def inv_psi_address_mask(c):
+    """PSI with AM=1 at the first of three cached pages: pages 0 and 1 fresh, page 2 stale."""
+    return _remap_pages(c, 3, 4096, lambda v: v.iotlb_invalidate(PAGE, did=DID,
+                                                                   addr=IOVA_BIG, am=1))
+
+
+@scenario(expect={"iotlb_reg": PAGE << 60 | PAGE << IAIG | DID << 32, "old0": NONE,
+                  "new0": DATA, "fsts": 0})
+def inv_psi_inside_superpage(c):
+    """A cached 2 MiB leaf, PSI (AM=0) naming a 4 KiB page in its middle: the leaf is
+    invalidated (entries overlapping the range go)."""
+    return _remap_pages(c, 1, 1 << 21, lambda v: v.iotlb_invalidate(
+        PAGE, did=DID, addr=IOVA_BIG + 0x123000))
+
+
+@scenario(edus=("4.0", "5.0"),
+          expect={"first": hexs(pattern(19, N)), "second": hexs(pattern(20, N)),
+                  "second_after_psi": NONE, "first_after_psi": DATA_19, "fsts": 0})
+def two_domains_same_iova(c):
+    """Two devices in domains 1 and 2 map one IOVA to different frames; each lands in its
+    own. Then both PTEs are repointed and a PSI for domain 2 only: domain 1 stays stale."""
+    rig = Rig(c)
+    rig.preload(pattern(19, N), rig.edus[0])
+    rig.preload(pattern(20, N), rig.edus[1])
+    doms = [rig.domain(4), rig.domain(4)]
+    ptes = [doms[0].map(IOVA, OLD), doms[1].map(IOVA, NEW)]
+    rig.attach(rig.edus[0], doms[0], did=1)
+    rig.attach(rig.edus[1], doms[1], did=2)
+    rig.enable()
+    for edu in rig.edus:
+        edu.dma_write(IOVA, N)
+    obs = {"first": rig.read_hex(OLD, N), "second": rig.read_hex(NEW, N)}
+    spare = 0x7C4000
+    for pte in ptes:
+        c.writeq(pte, spare | 3)
+    rig.fill_marker(OLD, N)
+    rig.fill_marker(NEW, N)
+    rig.vtd.iotlb_invalidate(PAGE, did=2, addr=IOVA)
+    for edu in rig.edus:
+        edu.dma_write(IOVA, N)
+    obs.update(first_after_psi=rig.read_hex(OLD, N), second_after_psi=rig.read_hex(NEW, N),
+               fsts=rig.vtd.fsts())
+    return obs
+
