@@ -27,7 +27,8 @@ import qtest_client  # noqa: E402
 import scenarios  # noqa: E402
 
 SCENARIO_TIMEOUT = 30.0  # seconds per scenario and program, start-up included
-FEATURE_BITS = {"queued_invalidation": 1 << 1, "interrupt_remapping": 1 << 3}  # ECAP.QI, IR
+FEATURE_BITS = {"queued_invalidation": 1 << 1, "device_tlb": 1 << 2,  # ECAP.QI, DT, IR
+                "interrupt_remapping": 1 << 3}
 
 
 def run_one(program, scenario, timeout):
@@ -63,13 +64,22 @@ def run_one(program, scenario, timeout):
 
 
 def probe_features(vtdsim):
-    """Which `requires` features vtdsim has, from its ECAP; (features, error text)."""
-    try:
-        with qtest_client.Machine(vtdsim, "aw-bits=48") as m:
-            ecap = m.readq(0xFED90010)
-    except Exception as e:
-        return set(), "%s: %s" % (type(e).__name__, e)
-    return {name for name, bit in FEATURE_BITS.items() if ecap & bit}, None
+    """Which `requires` features vtdsim has, read from its ECAP; (features, error text).
+    DT shows only with device-iotlb=on, which vtdsim refuses while it has no device-TLB."""
+    features = set()
+    for options, names in (("aw-bits=48", ("queued_invalidation", "interrupt_remapping")),
+                           ("aw-bits=48,device-iotlb=on", ("device_tlb",))):
+        try:
+            with qtest_client.Machine(vtdsim, options) as m:
+                ecap = m.readq(0xFED90010)
+        except qtest_client.ProgramDied as e:
+            if names == ("device_tlb",) and e.returncode == 2:
+                continue  # option refused: no device-TLB yet
+            return features, "%s: %s" % (type(e).__name__, e)
+        except Exception as e:
+            return features, "%s: %s" % (type(e).__name__, e)
+        features |= {n for n in names if ecap & FEATURE_BITS[n]}
+    return features, None
 
 
 def fmt(value):

@@ -3,9 +3,9 @@
 A scenario is a function taking a qtest Machine and returning an observation dict (plain
 ints, hex strings, lists). Its declaration says which device options it needs (the
 intel-iommu option string and the edu addresses), which vtdsim features it needs beyond
-the current ones (`requires`: scenarios needing "queued_invalidation" or
-"interrupt_remapping" run on QEMU only until vtdsim has them), and `expect`: the value
-the VT-d specification gives for every observation key. Where QEMU or vtdsim differ from
+the current ones (`requires`: a scenario needing "queued_invalidation",
+"interrupt_remapping" or "device_tlb" runs on QEMU only until vtdsim has it), and
+`expect`: the value the VT-d specification gives for every observation key. Where QEMU or vtdsim differ from
 `expect`, expectations.py says so, key by key. Nothing here starts programs or compares.
 """
 import importlib
@@ -13,7 +13,7 @@ import importlib
 REGISTRY = {}
 MODULES = ("registers", "translation", "faults", "fault_events", "invalidation",
            "interrupts", "queued", "intremap")
-FEATURES = ("queued_invalidation", "interrupt_remapping")
+FEATURES = ("queued_invalidation", "interrupt_remapping", "device_tlb")
 
 
 class Scenario:
