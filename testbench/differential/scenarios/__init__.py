@@ -5,8 +5,9 @@ ints, hex strings, lists). Its declaration says which device options it needs (t
 intel-iommu option string and the edu addresses), which vtdsim features it needs beyond
 the current ones (`requires`: a scenario needing "queued_invalidation",
 "interrupt_remapping" or "device_tlb" runs on QEMU only until vtdsim has it), and
-`expect`: the value the VT-d specification gives for every observation key. Where QEMU or vtdsim differ from
-`expect`, expectations.py says so, key by key. Nothing here starts programs or compares.
+`expect`: the value the VT-d specification gives for every observation key. Where QEMU
+or vtdsim differ from `expect`, expectations.py says so, key by key. Nothing here starts
+programs or compares.
 """
 import importlib
 

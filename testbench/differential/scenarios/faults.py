@@ -10,7 +10,7 @@ The fault event interrupt is in fault_events.py.
 from . import scenario
 from .common import Rig, frcd_hi, hexs, marker, pattern
 import pci_edu
-from tables import (AW_39, AW_48, R, TT_DEVICE_TLB, TT_RESERVED, context_entry, write_context,
+from tables import (AW_48, R, TT_DEVICE_TLB, TT_RESERVED, write_context,
                     write_root)
 
 N = 8
