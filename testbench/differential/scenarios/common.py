@@ -46,7 +46,7 @@ class Rig:
     def preload(self, data, edu=None, buf_offset=0):
         """Put `data` into an edu buffer (RAM -> edu DMA; translation must still be off)."""
         edu = edu or self.edu
-        self.c.write(STAGING, data)
+        self.c.b64write(STAGING, data)  # b64write here, `write` elsewhere: both get used
         edu.dma_read(STAGING, len(data), buf_offset)
 
     def domain(self, levels=4):
@@ -68,7 +68,7 @@ class Rig:
         return self.vtd.enable_translation()
 
     def fill_marker(self, gpa, n):
-        self.c.write(gpa, marker(n))
+        self.c.memset(gpa, n, MARKER)
 
     def read_hex(self, gpa, n):
         return hexs(self.c.read(gpa, n))

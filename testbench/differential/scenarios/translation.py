@@ -86,7 +86,7 @@ def translate_cross_page(c):
         rig.fill_marker(gpa, N)
     obs = {"gsts": rig.enable()}
     rig.edu.dma_write(0x20FF0, N)
-    obs.update(first=rig.read_hex(0x700FF0, 16), second=rig.read_hex(0x6E0000, 16),
+    obs.update(first=hexs(c.b64read(0x700FF0, 16)), second=rig.read_hex(0x6E0000, 16),
                after_first=rig.read_hex(0x701000, 16), at_iova=rig.read_hex(0x20FF0, N),
                fsts=rig.vtd.fsts())
     return obs
