@@ -36,7 +36,7 @@ void SimConfig::describe(ParamRegistry& r) {
   scenario.describe(r, "scenario.");
 }
 
-std::vector<std::string> SimConfig::validate() const {
+std::vector<std::string> SimConfig::validate(bool check_scenario) const {
   std::vector<std::string> errors = unit.validate();
   const uint64_t mem = memory.size_mib << 20;
   const uint64_t dmar_size = unit.unit.registerBlockSize();
@@ -47,6 +47,7 @@ std::vector<std::string> SimConfig::validate() const {
   if (RemappingUnit::isInterruptAddress(platform.dmar_base) ||
       RemappingUnit::isInterruptAddress(platform.dmar_base + dmar_size - 1))
     errors.push_back("platform.dmar_base overlaps the interrupt window 0xFEE00000-0xFEEFFFFF");
+  if (!check_scenario) return errors;
   if ((scenario.host_base_mib + scenario.vm_ram_mib) > memory.size_mib)
     errors.push_back("scenario.host_base_mib + scenario.vm_ram_mib exceeds memory.size_mib");
   if (scenario.host_base_mib < 64)

@@ -36,8 +36,9 @@ struct SimConfig {
   ScenarioParams scenario;
 
   void describe(ParamRegistry& r);
-  // Cross-group checks (each group also validates itself); empty when consistent.
-  std::vector<std::string> validate() const;
+  // Cross-group checks (each group also validates itself); empty when consistent. The
+  // scenario group is checked only for commands that run the embedded scenario.
+  std::vector<std::string> validate(bool check_scenario = true) const;
 };
 
 }  // namespace vtd::platform

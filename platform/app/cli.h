@@ -24,6 +24,7 @@ struct CommonOptions {
   std::string out = "vtdsim-out";
   bool quiet = false;
   std::vector<std::string> positional;
+  bool check_scenario = true;  // false for commands that do not run the embedded scenario
 };
 
 // Parses argv[first..argc). Unknown options are a CliError naming them.
@@ -37,5 +38,7 @@ void loadConfig(const CommonOptions& options, platform::SimConfig& config, Param
 int runCommand(const CommonOptions& options);
 int benchCommand(const CommonOptions& options);
 int describeCommand(const CommonOptions& options);
+// `vtdsim serve <QEMU options>`: its own parser (QEMU's single-dash options).
+int serveCommand(int argc, char** argv, int first);
 
 }  // namespace vtd::app

@@ -2,6 +2,7 @@
 //   vtdsim run      [--config F] [--set k=v]... [--out DIR] [--quiet]   default scenario
 //   vtdsim bench    [--set bench.k=v]...                                 speed ratios
 //   vtdsim describe params|stats|registers                               docs tables
+//   vtdsim serve    <QEMU command line>                                  qtest/QMP front
 #include <systemc>
 
 #include <cstdlib>
@@ -17,7 +18,10 @@ void usage(std::ostream& out) {
          "            --config FILE  JSON configuration   --set KEY=VALUE  override one parameter\n"
          "            --out DIR      output folder (default vtdsim-out)   --quiet  no summary\n"
          "  bench     DMAs per host second: IOTLB-hit and miss paths vs a bare LT loop\n"
-         "  describe  params|stats|registers: print a generated documentation table\n";
+         "  describe  params|stats|registers: print a generated documentation table\n"
+         "  serve     QEMU-compatible front: takes qemu-system-x86_64's options (-machine q35,\n"
+         "            -qtest unix:PATH|stdio, -qmp ..., -device intel-iommu,..., -device edu,...)\n"
+         "            and speaks QEMU's qtest and QMP protocols; see docs/qtest-guide.md\n";
 }
 }  // namespace
 
@@ -28,6 +32,7 @@ int sc_main(int argc, char* argv[]) {
   }
   const std::string command = argv[1];
   try {
+    if (command == "serve") return vtd::app::serveCommand(argc, argv, 2);  // WIP
     const vtd::app::CommonOptions options = vtd::app::parseOptions(argc, argv, 2);
     if (command == "run") return vtd::app::runCommand(options);
     if (command == "bench") return vtd::app::benchCommand(options);

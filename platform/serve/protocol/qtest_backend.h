@@ -24,7 +24,7 @@ class QtestBackend {
   virtual void memReadBlock(uint64_t address, uint8_t* data, size_t length) = 0;
   virtual void memWriteBlock(uint64_t address, const uint8_t* data, size_t length) = 0;
 
-  // x86 port I/O; size is 1, 2 or 4. Unassigned ports read as 0.
+  // x86 port I/O; size is 1, 2 or 4. Unassigned ports read as all ones (QEMU 7.2).
   virtual uint32_t ioRead(uint16_t port, unsigned size) = 0;
   virtual void ioWrite(uint16_t port, unsigned size, uint32_t value) = 0;
 
