@@ -25,7 +25,8 @@ class Scenario:
         self.edus = tuple(edus)
         self.requires = tuple(requires)
         self.expect = dict(expect)
-        self.doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+        # the docstring's first paragraph, on one line (for --list and the report)
+        self.doc = " ".join((func.__doc__ or "").strip().split("\n\n")[0].split())
 
     def __call__(self, machine):
         return self.func(machine)
