@@ -40,7 +40,11 @@ struct ShellStats {
 
 class VtdUnit : public sc_core::sc_module, private InterruptSink {
  public:
-  tlm_utils::multi_passthrough_target_socket<VtdUnit> dma_in;
+  // Zero bindings are fine: a machine without DMA-capable devices still has the unit
+  // (its registers, its fault and invalidation logic).
+  tlm_utils::multi_passthrough_target_socket<VtdUnit, 32, ::tlm::tlm_base_protocol_types, 0,
+                                             sc_core::SC_ZERO_OR_MORE_BOUND>
+      dma_in;
   tlm_utils::simple_target_socket<VtdUnit> mmio_in;
   tlm_utils::simple_initiator_socket<VtdUnit> mem_out;
   tlm_utils::simple_initiator_socket<VtdUnit> msi_out;

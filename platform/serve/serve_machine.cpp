@@ -111,7 +111,11 @@ void ServeMachine::runFor(const sc_time& t) {
 }
 
 void ServeMachine::runDeltas() {
-  for (int i = 0; i < 10000 && sc_core::sc_pending_activity_at_current_time(); ++i)
+  // Timed notifications due now count too: sc_pending_activity_at_current_time() does not
+  // see them, sc_time_to_pending_activity() does (it is zero for them).
+  for (int i = 0; i < 10000 && sc_core::sc_pending_activity() &&
+                  sc_core::sc_time_to_pending_activity() == sc_core::SC_ZERO_TIME;
+       ++i)
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
 }
 
