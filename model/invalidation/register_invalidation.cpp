@@ -15,30 +15,9 @@ using namespace reg;
 void RemappingUnit::onCcmdWrite(const RegisterFile::Write& w) {
   if (!w.upperWritten() || !(w.new_value & ccmd::ICC)) return;
   const uint64_t cmd = w.new_value;
-  const unsigned requested = unsigned(getBits(cmd, ccmd::kCirgHi, ccmd::kCirgLo));
-  const uint16_t did = uint16_t(getBits(cmd, ccmd::kDidHi, ccmd::kDidLo));
-  const SourceId sid{uint16_t(getBits(cmd, ccmd::kSidHi, ccmd::kSidLo))};
-  const unsigned fm = unsigned(getBits(cmd, ccmd::kFmHi, ccmd::kFmLo));
-  unsigned actual = requested;
-  uint32_t removed = 0;
-  switch (requested) {
-    case kGranGlobal:
-      removed = context_cache_.invalidateAll();
-      ++stats_.inv_context_global;
-      break;
-    case kGranDomain:
-      removed = context_cache_.invalidateDomain(did);
-      ++stats_.inv_context_domain;
-      break;
-    case kGranSelective:
-      removed = context_cache_.invalidateDevice(sid, fm);
-      ++stats_.inv_context_device;
-      break;
-    default:
-      actual = kGranReserved;
-      ++stats_.inv_rejected;
-  }
-  stats_.ctxt_cache_entries_invalidated += removed;
+  const unsigned actual = invalidateContextCache(
+      unsigned(getBits(cmd, ccmd::kCirgHi, ccmd::kCirgLo)), uint16_t(getBits(cmd, ccmd::kDidHi, ccmd::kDidLo)),
+      SourceId{uint16_t(getBits(cmd, ccmd::kSidHi, ccmd::kSidLo))}, unsigned(getBits(cmd, ccmd::kFmHi, ccmd::kFmLo)));
   uint64_t done = cmd & ~ccmd::ICC;
   done = setBits(done, ccmd::kCaigHi, ccmd::kCaigLo, actual);
   regs_.set(R_CCMD, done);
@@ -47,36 +26,14 @@ void RemappingUnit::onCcmdWrite(const RegisterFile::Write& w) {
 void RemappingUnit::onIotlbWrite(const RegisterFile::Write& w) {
   if (!w.upperWritten() || !(w.new_value & iotlb::IVT)) return;
   const uint64_t cmd = w.new_value;
-  const unsigned requested = unsigned(getBits(cmd, iotlb::kIirgHi, iotlb::kIirgLo));
-  const uint16_t did = uint16_t(getBits(cmd, iotlb::kDidHi, iotlb::kDidLo));
   const uint64_t iva = regs_.get(R_IVA);
-  const unsigned am = unsigned(getBits(iva, iva::kAmHi, iva::kAmLo));
-  unsigned actual = requested;
-  uint32_t removed = 0;
-  switch (requested) {
-    case kGranGlobal:
-      removed = iotlb_.invalidateAll();
-      ++stats_.inv_iotlb_global;
-      break;
-    case kGranSelective:
-      if (config_.unit.page_selective_invalidation && am <= config_.unit.max_address_mask) {
-        // IVA.ADDR bits below the mask are ignored (the range is aligned to 2^AM pages).
-        removed = iotlb_.invalidatePages(did, iva & iva::kAddrMask, am);
-        ++stats_.inv_iotlb_page;
-        break;
-      }
-      ++stats_.inv_iotlb_page_as_domain;
-      actual = kGranDomain;
-      [[fallthrough]];
-    case kGranDomain:
-      removed = iotlb_.invalidateDomain(did);
-      ++stats_.inv_iotlb_domain;
-      break;
-    default:
-      actual = kGranReserved;
-      ++stats_.inv_rejected;
-  }
-  stats_.iotlb_entries_invalidated += removed;
+  IotlbInvalidation request;
+  request.granularity = unsigned(getBits(cmd, iotlb::kIirgHi, iotlb::kIirgLo));
+  request.did = uint16_t(getBits(cmd, iotlb::kDidHi, iotlb::kDidLo));
+  request.address = iva & iva::kAddrMask;
+  request.am = unsigned(getBits(iva, iva::kAmHi, iva::kAmLo));
+  request.invalidation_hint = (iva >> 6) & 1;  // IVA.IH
+  const unsigned actual = invalidateIotlb(request);
   uint64_t done = cmd & ~iotlb::IVT;
   done = setBits(done, iotlb::kIaigHi, iotlb::kIaigLo, actual);
   regs_.set(R_IOTLB, done);

@@ -30,6 +30,15 @@ namespace vtd {
 
 class StatRegistry;
 
+// One IOTLB invalidation request, from IOTLB_REG/IVA_REG or from a queued descriptor.
+struct IotlbInvalidation {
+  unsigned granularity = 0;        // kGranGlobal / kGranDomain / kGranSelective (page)
+  uint16_t did = 0;
+  uint64_t address = 0;            // page-selective: base, 4 KiB aligned
+  unsigned am = 0;                 // page-selective: 2^am pages
+  bool invalidation_hint = false;  // IH: leaf entries only, paging-structure caches kept
+};
+
 struct UnitConfig {
   UnitParams unit;
   CacheParams iotlb{128, 8, ReplacementPolicy::Lru, 1, 2, true};
@@ -85,6 +94,11 @@ class RemappingUnit {
   void onFrcdHighWrite(const RegisterFile::Write& w);
   using Hook = void (RemappingUnit::*)(const RegisterFile::Write&);
   static const std::array<Hook, size_t(RegHook::kCount)> kHooks;
+
+  // Invalidation operations (invalidation/invalidation.cpp), shared by register-based and
+  // queued invalidation; each returns the granularity performed.
+  unsigned invalidateContextCache(unsigned granularity, uint16_t did, SourceId sid, unsigned fm);
+  unsigned invalidateIotlb(const IotlbInvalidation& request);
 
   // Global command actions (global_command.cpp).
   void latchRootTable();
