@@ -1,0 +1,56 @@
+// DiagnosticLog: counters, the kept findings, the sink.
+#include "model/checker/diagnostics.h"
+
+#include "model/common/stat_registry.h"
+
+namespace vtd {
+
+const char* diagnosticName(DiagnosticKind k) {
+  switch (k) {
+    case DiagnosticKind::StaleIotlbEntry: return "stale_iotlb_entry";
+    case DiagnosticKind::StaleContextEntry: return "stale_context_entry";
+    case DiagnosticKind::StalePagingStructureEntry: return "stale_paging_structure_entry";
+    case DiagnosticKind::TranslationEnabledWithoutRootTable: return "te_without_root_table";
+    case DiagnosticKind::RootTableChangedWhileTranslating: return "srtp_while_translating";
+    case DiagnosticKind::QueueEnabledNotEmpty: return "qie_with_nonempty_queue";
+    case DiagnosticKind::QueueDisabledNotEmpty: return "qi_disabled_with_pending_descriptors";
+    case DiagnosticKind::RegisterInvalidationWhileQueued: return "register_invalidation_while_qi";
+    case DiagnosticKind::kCount: break;
+  }
+  return "unknown";
+}
+
+void DiagnosticLog::report(DiagnosticKind kind, uint64_t sequence, std::string text) {
+  ++counts_[size_t(kind)];
+  Diagnostic d{kind, sequence, std::move(text)};
+  if (sink_) sink_(d);
+  if (kept_.size() < keep_) kept_.push_back(std::move(d));
+}
+
+uint64_t DiagnosticLog::total() const {
+  uint64_t n = 0;
+  for (auto c : counts_) n += c;
+  return n;
+}
+
+void DiagnosticLog::clear() {
+  counts_ = {};
+  kept_.clear();
+}
+
+void DiagnosticLog::describeStats(StatRegistry& r, const std::string& p) const {
+  static const char* const kWhat[] = {
+      "IOTLB hits whose cached translation differs from the tables in memory (missed invalidation)",
+      "context-cache hits whose cached entry differs from the context entry in memory",
+      "paging-structure-cache hits whose cached entry differs from memory",
+      "GCMD.TE set before any root table was latched with SRTP",
+      "GCMD.SRTP while translation is enabled (caches must be invalidated afterwards)",
+      "GCMD.QIE set while IQT is not 0",
+      "queued invalidation disabled with descriptors not yet fetched",
+      "register-based invalidation requested while queued invalidation is enabled",
+  };
+  for (size_t k = 0; k < size_t(DiagnosticKind::kCount); ++k)
+    r.addCounter(p + diagnosticName(DiagnosticKind(k)), counts_[k], "findings", kWhat[k]);
+}
+
+}  // namespace vtd

@@ -1,0 +1,63 @@
+// Diagnostics: what the driver checker reports. Real hardware silently uses a stale cache
+// entry or tolerates a misordered programming step; the model can see both and say so.
+// A Diagnostic is one finding (kind, one-line text); DiagnosticLog keeps counters per kind,
+// the first N findings in memory, and forwards each to an optional sink (the platform
+// writes them to a file or stderr). The model itself never does I/O.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace vtd {
+
+class StatRegistry;
+
+enum class DiagnosticKind : uint8_t {
+  // A cache hit whose cached result differs from what memory says now: the driver changed
+  // a table and did not invalidate (or invalidated the wrong domain, range or device).
+  StaleIotlbEntry,
+  StaleContextEntry,
+  StalePagingStructureEntry,
+  // Programming order mistakes.
+  TranslationEnabledWithoutRootTable,   // GCMD.TE before any GCMD.SRTP
+  RootTableChangedWhileTranslating,     // GCMD.SRTP while TE=1: caches must then be flushed
+  QueueEnabledNotEmpty,                 // GCMD.QIE with IQT != 0 (the queue restarts at 0)
+  QueueDisabledNotEmpty,                // GCMD.QIE cleared while IQH != IQT
+  RegisterInvalidationWhileQueued,      // CCMD/IOTLB_REG command while QI is enabled
+  kCount
+};
+
+const char* diagnosticName(DiagnosticKind k);
+
+struct Diagnostic {
+  DiagnosticKind kind;
+  uint64_t sequence = 0;  // the unit's operation counter when found
+  std::string text;
+};
+
+class DiagnosticLog {
+ public:
+  using Sink = std::function<void(const Diagnostic&)>;
+
+  explicit DiagnosticLog(size_t keep = 256) : keep_(keep) {}
+
+  void report(DiagnosticKind kind, uint64_t sequence, std::string text);
+  void setSink(Sink sink) { sink_ = std::move(sink); }
+
+  uint64_t count(DiagnosticKind k) const { return counts_[size_t(k)]; }
+  uint64_t total() const;
+  const std::vector<Diagnostic>& kept() const { return kept_; }  // the first `keep` findings
+  void clear();
+  void describeStats(StatRegistry& r, const std::string& prefix) const;
+
+ private:
+  size_t keep_;
+  std::array<uint64_t, size_t(DiagnosticKind::kCount)> counts_{};
+  std::vector<Diagnostic> kept_;
+  Sink sink_;
+};
+
+}  // namespace vtd
