@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "platform/serve/protocol/qmp_message_framer.h"
 #include "platform/serve/protocol/qmp_session.h"
 
 namespace vtd::serve {
