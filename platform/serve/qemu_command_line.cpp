@@ -113,6 +113,11 @@ bool parseEdu(const std::vector<std::pair<std::string, std::string>>& props, boo
 
 }  // namespace
 
+std::string ramLimitText() {
+  return "vtdsim serve models RAM below QEMU q35's PCI hole only (at most 2815M); QEMU would "
+         "split a larger RAM around the hole at 0xB0000000, which is not modelled";
+}
+
 bool parseMemorySize(const std::string& text, uint64_t& bytes) {
   std::string size = text;
   for (const auto& [key, value] : splitProperties(text)) {
@@ -229,6 +234,10 @@ bool parseServeOptions(const std::vector<std::string>& args, ServeOptions& out, 
         error = "-m '" + v + "': not a memory size (e.g. 256M, 1G)";
         return false;
       }
+      if (out.ram_bytes > kMaxRamBytes) {
+        error = "-m '" + v + "': " + ramLimitText();
+        return false;
+      }
     } else if (opt == "-qtest") {
       if (!value(v) || !parseChardev(v, out.qtest, error)) {
         if (error.rfind("chardev", 0) == 0) error = "-qtest: " + error;
@@ -305,6 +314,17 @@ bool parseServeOptions(const std::vector<std::string>& args, ServeOptions& out, 
   for (const auto& props : edu_props)
     if (!parseEdu(props, nodefaults, out.edus, used, error)) return false;
   if (out.accel.empty() && out.qtest.kind != ChardevSpec::Kind::None) out.accel = "qtest";
+  // Two chardevs on one stdin would each get an arbitrary share of its bytes, and on one
+  // listening socket path the second would take the file from the first.
+  if (out.qtest.kind == ChardevSpec::Kind::Stdio && out.qmp.kind == ChardevSpec::Kind::Stdio) {
+    error = "cannot use stdio by multiple character devices (-qtest and -qmp)";  // QEMU's text
+    return false;
+  }
+  if (out.qtest.kind == ChardevSpec::Kind::UnixServer &&
+      out.qmp.kind == ChardevSpec::Kind::UnixServer && out.qtest.path == out.qmp.path) {
+    error = "-qtest and -qmp cannot listen on the same socket '" + out.qtest.path + "'";
+    return false;
+  }
   if (out.qtest.kind == ChardevSpec::Kind::None && out.qmp.kind == ChardevSpec::Kind::None) {
     error = "nothing to serve: give -qtest unix:PATH|stdio and/or -qmp unix:PATH,server=on";
     return false;

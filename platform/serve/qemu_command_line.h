@@ -1,6 +1,6 @@
 // QEMU command-line subset of `vtdsim serve`: the options qtest harnesses pass to
 // qemu-system-x86_64, so a harness runs either program by swapping the binary.
-// Understood: -machine/-M q35[,accel=..], -m SIZE, -qtest CHARDEV, -qtest-log FILE,
+// Understood: -machine/-M q35[,accel=..], -m SIZE (below 2816M), -qtest CHARDEV, -qtest-log FILE,
 // -qmp CHARDEV, -chardev socket,... with -mon chardev=ID,mode=control (libqtest's QMP),
 // -device intel-iommu,<props>, -device edu,<props>, -accel NAME.
 // Accepted and ignored (they only matter to QEMU's CPU or display): -accel/-icount/-bios/
@@ -50,6 +50,13 @@ struct ServeOptions {
   // warp straight to its next timer, so device timers fire without clock commands.
   bool warpWhenIdle() const { return accel != "qtest"; }
 };
+
+// RAM is modelled below 4 GiB only, from address 0 up to QEMU q35's PCI hole: QEMU keeps RAM
+// smaller than 0xB0000000 in one piece there and splits anything larger around the hole (2 GiB
+// below 4 GiB, the rest above), which vtdsim does not model. A larger -m is refused rather
+// than let RAM cover the PCI BAR window (a BAR at 0xC0000000 would silently hit RAM).
+constexpr uint64_t kMaxRamBytes = 0xB0000000ull - (1ull << 20);  // 2815 MiB
+std::string ramLimitText();
 
 // Parses the arguments after "serve". On error returns false with a message naming the
 // option or property at fault.

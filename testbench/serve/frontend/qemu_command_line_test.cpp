@@ -115,6 +115,28 @@ TEST(ServeCommandLine, MemorySizes) {
   EXPECT_FALSE(parseMemorySize("12Q", b));
 }
 
+TEST(ServeCommandLine, RamStopsBelowTheQ35PciHole) {
+  // QEMU's q35 keeps RAM below 0xB0000000 in one piece and splits anything larger around the
+  // PCI hole; vtdsim refuses such sizes instead of letting RAM hide the BAR window at
+  // 0xC0000000 or reach the DMAR block (review fix: with -m 4000M edu's BAR0 read RAM).
+  EXPECT_EQ(parseOk("-qtest stdio -m 2815M").ram_bytes, kMaxRamBytes);
+  for (const char* size : {"2816M", "3G", "4000M", "4G", "64G", "1000T"}) {
+    const std::string error = parseError(std::string("-qtest stdio -m ") + size);
+    EXPECT_NE(error.find("PCI hole"), std::string::npos) << size;
+  }
+}
+
+TEST(ServeCommandLine, ChardevsCannotShareStdioOrASocketPath) {
+  // Both would read the same stdin (QEMU refuses with this text); the second listener on one
+  // path would take the socket file from the first.
+  EXPECT_NE(parseError("-qtest stdio -qmp stdio").find("cannot use stdio by multiple"),
+            std::string::npos);
+  const std::string same = "-qtest unix:/tmp/s,server=on -qmp unix:/tmp/s,server=on,wait=off";
+  EXPECT_NE(parseError(same).find("same socket"), std::string::npos);
+  parseOk("-qtest unix:/tmp/a,server=on -qmp unix:/tmp/b,server=on,wait=off");
+  parseOk("-qtest stdio -qmp unix:/tmp/b,server=on,wait=off");
+}
+
 TEST(ServeCommandLine, ChardevFlagsOldAndNewSyntax) {
   ChardevSpec c;
   std::string e;
