@@ -5,14 +5,23 @@ afterwards.
 
   protocol_robustness.py VTDSIM
 
-Also checks the clock commands vtdsim offers beyond QEMU-with-TCG (clock_step, clock_set).
+Also checks the clock commands vtdsim offers beyond QEMU-with-TCG (clock_step, clock_set),
+and, each with a server of its own, what a connection's life may do to the process: a client
+that hangs up mid-line, SIGTERM while waiting for a client or while a client stops reading,
+a file in the way of a listening socket.
 Run against vtdsim only: QEMU aborts on several of these lines (an empty line, a missing
 argument), which is a QEMU weakness, not a contract. One server runs all cases; if a case
 kills or hangs it, that case fails and a fresh server takes the remaining ones.
 """
 import json
 import os
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -149,6 +158,137 @@ def cases():
     yield "qtest clock_step and clock_set", clock
 
 
+# --- cases that need a server process of their own: reconnecting clients, stop signals -----
+
+def _serve(vtdsim, workdir, chardevs):
+    """Starts `vtdsim serve` with these -qtest/-qmp options; returns the process."""
+    args = [vtdsim, "serve", "-machine", "q35", "-m", "64M", "-qtest-log", "none",
+            "-device", "edu,addr=4.0"] + chardevs
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, cwd=workdir)
+
+
+def _wait_for_files(proc, paths):
+    deadline = time.monotonic() + REPLY_TIMEOUT
+    while not all(os.path.exists(p) for p in paths):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _connect(path):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(REPLY_TIMEOUT)
+    sock.connect(path)
+    return sock
+
+
+def _stopped_cleanly(proc, paths):
+    """SIGTERM: the server must exit 0 within the timeout and leave no socket file."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=REPLY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return False, "did not stop on SIGTERM"
+    left = [os.path.basename(p) for p in paths if os.path.exists(p)]
+    if code != 0 or left:
+        return False, "exit %d, socket files left: %s, stderr: %s" % (
+            code, left, proc.stderr.read().decode(errors="replace")[-200:])
+    return True, "exit 0, socket files removed"
+
+
+def reconnect_after_partial_line(vtdsim, workdir):
+    """A client hangs up mid-line; the next client's first line must be its own command, not
+    the end of the dead one ("writel 0x1000 0x1" + "readl 0x0" once gave a FAIL)."""
+    qtest = os.path.join(workdir, "q.sock")
+    proc = _serve(vtdsim, workdir, ["-qtest", "unix:%s,server=on,wait=off" % qtest])
+    if not _wait_for_files(proc, [qtest]):
+        return proc, False, "no qtest socket"
+    first = _connect(qtest)
+    first.sendall(b"writel 0x1000 0x12345678")  # no newline: the client dies mid-line
+    first.close()
+    second = _connect(qtest)
+    second.sendall(b"readl 0x1000\n")
+    reply = second.makefile("rb").readline().decode(errors="replace").strip()
+    second.close()
+    ok = reply == "OK 0x0000000000000000"
+    stopped, how = _stopped_cleanly(proc, [qtest])
+    return proc, ok and stopped, "%s; %s" % (reply, how)
+
+
+def stop_while_waiting_for_the_client(vtdsim, workdir):
+    """SIGTERM while -qtest ...,server=on still waits for its client (once: exit 2 and
+    "accept ... Interrupted system call", both socket files left behind)."""
+    qtest, qmp = os.path.join(workdir, "q.sock"), os.path.join(workdir, "m.sock")
+    proc = _serve(vtdsim, workdir, ["-qmp", "unix:%s,server=on,wait=off" % qmp,
+                                    "-qtest", "unix:%s,server=on" % qtest])
+    if not _wait_for_files(proc, [qtest, qmp]):
+        return proc, False, "no sockets"
+    ok, how = _stopped_cleanly(proc, [qtest, qmp])
+    return proc, ok, how
+
+
+def stop_while_a_client_does_not_read(vtdsim, workdir):
+    """A QMP client sends commands without reading the replies until the server blocks on
+    it; SIGTERM must still end the server (once it retried the write for ever)."""
+    qmp = os.path.join(workdir, "m.sock")
+    proc = _serve(vtdsim, workdir, ["-qmp", "unix:%s,server=on,wait=off" % qmp])
+    if not _wait_for_files(proc, [qmp]):
+        return proc, False, "no QMP socket"
+    client = _connect(qmp)
+    client.sendall(b'{"execute": "qmp_capabilities"}\n')
+    client.settimeout(1.0)
+    flood = b'{"execute": "query-commands"}\n' * 1000
+    try:
+        for _ in range(10000):
+            client.sendall(flood)
+    except socket.timeout:
+        pass  # both sides are blocked now
+    ok, how = _stopped_cleanly(proc, [qmp])
+    client.close()
+    return proc, ok, how
+
+
+def file_in_the_way_is_kept(vtdsim, workdir):
+    """A listening chardev whose path holds a file that is not a socket is refused, and the
+    file stays (it used to be unlinked before bind)."""
+    path = os.path.join(workdir, "precious.txt")
+    with open(path, "w") as f:
+        f.write("keep me")
+    proc = _serve(vtdsim, workdir, ["-qmp", "unix:%s,server=on,wait=off" % path])
+    try:
+        code = proc.wait(timeout=REPLY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return proc, False, "server started on a regular file"
+    with open(path) as f:
+        kept = f.read() == "keep me"
+    return proc, code == 2 and kept, "exit %d, file %s" % (code, "kept" if kept else "lost")
+
+
+PROCESS_CASES = [
+    ("qtest reconnect after a partial line", reconnect_after_partial_line),
+    ("SIGTERM while waiting for the qtest client", stop_while_waiting_for_the_client),
+    ("SIGTERM while a QMP client does not read", stop_while_a_client_does_not_read),
+    ("file at a listening socket path is kept", file_in_the_way_is_kept),
+]
+
+
+def run_process_case(vtdsim, name, case):
+    workdir = tempfile.mkdtemp(prefix="vtdrob-", dir="/tmp")  # short: socket paths are limited
+    proc = None
+    try:
+        proc, ok, shown = case(vtdsim, workdir)
+        return name, ok, shown
+    except (OSError, ValueError) as e:
+        return name, False, "%s: %s" % (type(e).__name__, e)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()  # by pid: only the process this case started
+            proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__)
@@ -156,6 +296,7 @@ def main(argv):
     session = Session(argv[1])
     results = [run_case(session, name, check) for name, check in cases()]
     session.drop()
+    results += [run_process_case(argv[1], name, case) for name, case in PROCESS_CASES]
     width = max(len(r[0]) for r in results)
     for name, ok, shown in results:
         print("%-*s  %-4s  %s" % (width, name, "ok" if ok else "FAIL", shown))

@@ -281,7 +281,14 @@ std::string QtestSession::executeLine(std::string_view line) {
   return reply.text + "\n";
 }
 
+void QtestSession::dropPartialLine() {
+  std::string().swap(pending_);
+  discarding_ = false;
+  discarded_bytes_ = 0;
+}
+
 void QtestSession::connectionOpened() {
+  dropPartialLine();
   opened_at_ = std::chrono::steady_clock::now();
   if (!log_) return;
   char text[48];
@@ -290,6 +297,7 @@ void QtestSession::connectionOpened() {
 }
 
 void QtestSession::connectionClosed() {
+  dropPartialLine();
   if (!log_) return;
   *log_ << "[I " << stamp() << "] CLOSED\n" << std::flush;
 }

@@ -50,7 +50,9 @@ class QtestSession {
   // Executes one command line (without its "\n") and returns its reply, "\n"-terminated.
   std::string executeLine(std::string_view line);
 
-  // The chardev's OPENED/CLOSED events: log lines, and the log clock restarts at open.
+  // The chardev's OPENED/CLOSED events: log lines, and the log clock restarts at open. Both
+  // drop a partial line: what a client sent before it hung up never prefixes the next
+  // client's first command.
   void connectionOpened();
   void connectionClosed();
 
@@ -82,6 +84,7 @@ class QtestSession {
   Reply moduleLoad(const Words& words);
   Reply irqUnsupported(const Words& words);
 
+  void dropPartialLine();
   void logReceived(std::string_view line);
   void logSent(const Reply& reply);
   double elapsedSeconds() const;

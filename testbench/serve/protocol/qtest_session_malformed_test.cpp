@@ -113,6 +113,18 @@ TEST_F(QtestMalformedTest, OverlongLineIsDroppedWithOneReply) {
                        std::to_string(QtestSession::kMaxLineLength) + "\nOK little\n");
 }
 
+TEST_F(QtestMalformedTest, AnOverlongLineBeingDroppedEndsWithItsConnection) {
+  // The next client's first line is its own command, not the end of the dropped one.
+  session.connectionOpened();
+  const std::string chunk(1 << 20, 'a');
+  for (size_t sent = 0; sent <= QtestSession::kMaxLineLength; sent += chunk.size()) {
+    EXPECT_EQ(session.feed(chunk), "");
+  }
+  session.connectionClosed();
+  session.connectionOpened();
+  EXPECT_EQ(session.feed("endianness\n"), "OK little\n");
+}
+
 TEST_F(QtestMalformedTest, RandomBytesNeverBreakTheSession) {
   std::mt19937 random(12345);
   std::uniform_int_distribution<int> byte(0, 255);

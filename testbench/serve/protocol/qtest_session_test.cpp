@@ -270,6 +270,20 @@ TEST_F(QtestSessionTest, CarriageReturnBeforeNewlineIsTolerated) {
   EXPECT_EQ(session.feed("readb 0x1000\r\nendianness\r\n"), "OK 0x0000000000000000\nOK little\n");
 }
 
+TEST_F(QtestSessionTest, APartialLineDiesWithItsConnection) {
+  // A client that hangs up in the middle of "writel 0x1000 0x1" must not turn the next
+  // client's first command into "writel 0x1000 0x1readl 0x0" (review fix).
+  session.connectionOpened();
+  EXPECT_EQ(session.feed("writel 0x1000 0x1"), "");
+  session.connectionClosed();
+  session.connectionOpened();
+  EXPECT_EQ(run("readl 0x1000"), "OK 0x0000000000000000\n");
+  EXPECT_EQ(session.feed("readl 0x10"), "");
+  session.connectionOpened();  // a reconnect without a close event drops it too
+  EXPECT_EQ(run("endianness"), "OK little\n");
+  EXPECT_EQ(backend.accesses, std::vector<std::string>{"memRead 0x1000 4 0x0"});
+}
+
 TEST(QtestSessionLog, MatchesQemusQtestLogFormat) {
   // softmmu/qtest.c: "[I %.06f] OPENED", "[R +%.06f]" + " word"..., "[S +%.06f] " + reply,
   // "[I +%.06f] CLOSED"; the "ERR" reply goes out without a stamp, and a b64write length
