@@ -15,7 +15,19 @@ namespace {
 // settle() gives up after this much simulated time: a device that keeps rearming a timer
 // must not hang the server (QEMU's warp would also just keep time moving).
 const sc_time kSettleHorizon(10, sc_core::SC_SEC);
+
+// Nanoseconds as SystemC time, in integers: sc_time(double) is undefined beyond 2^64 units.
+sc_time fromNs(int64_t ns) {
+  return sc_time::from_value(uint64_t(ns) * sc_time(1, sc_core::SC_NS).value());
+}
 }  // namespace
+
+// Half of SystemC's 64-bit range of time units, so that the timers devices arm from the
+// limit (edu's 100 ms, the settle horizon) still fit: with the default 1 ps resolution,
+// 2^63 ps, about 106 days. sc_start past 2^64 units aborts the simulation (E544).
+int64_t ServeMachine::clockLimitNs() {
+  return int64_t((sc_core::sc_max_time().value() / 2) / sc_time(1, sc_core::SC_NS).value());
+}
 
 ServeMachine::ServeMachine(const sc_core::sc_module_name& name, const SimConfig& config,
                            const serve::ServeOptions& options)
@@ -122,24 +134,39 @@ void ServeMachine::runDeltas() {
 int64_t ServeMachine::clockNow() { return int64_t(sc_core::sc_time_stamp().value() / 1000); }
 
 int64_t ServeMachine::clockStep(std::optional<int64_t> ns) {
+  const int64_t now = clockNow();
   if (ns) {
-    if (*ns > 0) runFor(sc_time(double(*ns), sc_core::SC_NS));
+    if (*ns > 0) runTo(*ns > clockLimitNs() - now ? clockLimitNs() : now + *ns);
   } else if (sc_core::sc_pending_activity()) {
-    runFor(sc_core::sc_time_to_pending_activity());  // to the next deadline
+    // To the next deadline (sc_time_to_pending_activity() is in whole resolution units).
+    const sc_time next = sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity();
+    const int64_t next_ns = int64_t(next.value() / sc_time(1, sc_core::SC_NS).value());
+    if (next_ns <= clockLimitNs()) {
+      runFor(sc_core::sc_time_to_pending_activity());
+    } else {
+      runTo(clockLimitNs());
+    }
   }
   return clockNow();
 }
 
 int64_t ServeMachine::clockSet(int64_t ns) {
-  const int64_t now = clockNow();
-  if (ns > now) runFor(sc_time(double(ns - now), sc_core::SC_NS));
+  runTo(std::min(ns, clockLimitNs()));
   return clockNow();
 }
 
+void ServeMachine::runTo(int64_t ns) {
+  const int64_t now = clockNow();
+  if (ns > now) runFor(fromNs(ns - now));
+}
+
 void ServeMachine::settle() {
-  const sc_time limit = sc_core::sc_time_stamp() + kSettleHorizon;
-  while (sc_core::sc_pending_activity() && sc_core::sc_time_stamp() <= limit)
-    runFor(sc_core::sc_time_to_pending_activity());
+  const sc_time limit = std::min(sc_core::sc_time_stamp() + kSettleHorizon, fromNs(clockLimitNs()));
+  while (sc_core::sc_pending_activity() && sc_core::sc_time_stamp() <= limit) {
+    const sc_time step = sc_core::sc_time_to_pending_activity();
+    if (step > limit - sc_core::sc_time_stamp()) break;  // the horizon or the clock's limit
+    runFor(step);
+  }
 }
 
 std::optional<std::string> ServeMachine::humanMonitorCommand(const std::string& command_line) {

@@ -54,6 +54,9 @@ class ServeMachine : public sc_core::sc_module, public serve::QtestBackend, publ
   int64_t clockStep(std::optional<int64_t> ns) override;
   int64_t clockSet(int64_t ns) override;
   int64_t clockNow() override;
+  // The clock stops here: clock_step/clock_set beyond it end at it (their reply shows where),
+  // and settle() does not run past it.
+  static int64_t clockLimitNs();
   // QmpBackend
   std::optional<std::string> humanMonitorCommand(const std::string& command_line) override;
   void requestQuit() override { quit_ = true; }
@@ -70,6 +73,7 @@ class ServeMachine : public sc_core::sc_module, public serve::QtestBackend, publ
  private:
   bool access(::tlm::tlm_command command, uint64_t address, uint8_t* data, size_t length);
   void runFor(const sc_core::sc_time& t);
+  void runTo(int64_t ns);  // clamped by the callers to clockLimitNs()
 
   bool quit_ = false;
   uint64_t unassigned_accesses_ = 0;

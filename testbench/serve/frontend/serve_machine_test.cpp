@@ -4,6 +4,8 @@
 // -device intel-iommu, unassigned memory and ports. One elaboration per process.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "platform/serve/iommu_profile.h"
 #include "platform/serve/serve_machine.h"
 
@@ -76,6 +78,24 @@ TEST(ServeMachine, ClockStepWithoutArgumentGoesToTheNextDeadline) {
   const int64_t now = s.m->clockNow();
   EXPECT_EQ(s.m->clockSet(50), now) << "clock_set never goes back";
   EXPECT_EQ(s.m->clockSet(200'000'000), 200'000'000);
+}
+
+TEST(ServeMachine, ClockStopsAtItsLimitInsteadOfOverflowing) {
+  // Review fix: two "clock_step 9000000000000000000" overflowed SystemC's 64-bit time and
+  // aborted the server (E544); one went through sc_time(double) beyond its range.
+  Machine s(false, "qtest");
+  const int64_t limit = ServeMachine::clockLimitNs();
+  EXPECT_GT(limit, int64_t(100) * 24 * 3600 * 1'000'000'000);  // over 100 days
+  EXPECT_EQ(s.m->clockStep(9'000'000'000'000'000'000), limit);
+  EXPECT_EQ(s.m->clockStep(9'000'000'000'000'000'000), limit);
+  EXPECT_EQ(s.m->clockSet(std::numeric_limits<int64_t>::max()), limit);
+  // A device timer armed at the limit lies beyond it: nothing runs it, nothing breaks.
+  s.enableEdu();
+  s.startCopyIn(0x1000);
+  EXPECT_EQ(s.m->clockStep(std::nullopt), limit);
+  s.m->settle();
+  EXPECT_EQ(s.m->clockNow(), limit);
+  EXPECT_EQ(s.m->memRead(kBar + 0x98, 4) & 1, 1u) << "the DMA waits beyond the clock's end";
 }
 
 TEST(ServeMachine, IdleWarpCompletesTheDmaAndDataArrives) {
