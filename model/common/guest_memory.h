@@ -15,6 +15,10 @@ class GuestMemory {
   // spec's "error reading ..." fault of the structure being read.
   virtual bool read(uint64_t address, void* data, size_t length) = 0;
   virtual bool write(uint64_t address, const void* data, size_t length) = 0;
+  // A read with no side effects and no cost (no time, no memory statistics): what the
+  // driver checker uses to compare a cache hit with the tables in memory. Memories whose
+  // reads have no side effects need not override it.
+  virtual bool peek(uint64_t address, void* data, size_t length) { return read(address, data, length); }
 };
 
 }  // namespace vtd
