@@ -90,4 +90,19 @@ namespace pmen {
 constexpr uint32_t EPM = 1u << 31, PRS = 1u << 0;
 }
 
+// Invalidation queue (fact sheet 1.1, 6.1, 7.3): IQH/IQT byte offsets in 18:4; IQA base
+// 63:12, DW 11, QS 2:0; ICS.IWC; IQERCD.IQEI 3:0.
+namespace iq {
+constexpr uint64_t kOffsetMask = 0x7FFF0ull;
+}
+namespace iqa {
+constexpr uint64_t kBaseMask = ~0xFFFull, DW = bit(11), kQsMask = 0x7;
+}
+namespace ics {
+constexpr uint64_t IWC = bit(0);
+}
+namespace iqercd {
+constexpr unsigned kIqeiLo = 0, kIqeiHi = 3;
+}
+
 }  // namespace vtd::reg

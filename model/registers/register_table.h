@@ -23,6 +23,9 @@ enum class RegHook : uint8_t {
   Fsts,             // FSTS_REG: W1C may retire the fault event
   Fectl,            // FECTL_REG: clearing IM sends a pending event
   FrcdHigh,         // FRCD high qword: clearing F updates PPF
+  Iqt,              // IQT_REG: process the invalidation queue up to the new tail
+  Ics,              // ICS_REG: clearing IWC retires a held completion event
+  Iectl,            // IECTL_REG: clearing IM sends a pending completion event
   kCount
 };
 

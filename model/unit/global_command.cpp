@@ -1,4 +1,4 @@
-// GCMD_REG handling (VT-d 3.x 10.4.4, FS 3.1-3.3). Persistent controls (TE; later QIE,
+// GCMD_REG handling (VT-d 3.x 10.4.4, FS 3.1-3.3). Persistent controls (TE, QIE; later
 // IRE, CFI) act only when the written value differs from the GSTS state; one-shot commands
 // (SRTP, WBF; later SIRTP, SFL) act whenever written as 1, so rewriting a status bit that
 // reads 1 is harmless. A write that changes more than one control breaks the
@@ -25,6 +25,7 @@ void RemappingUnit::onGcmdWrite(const RegisterFile::Write& w) {
   if (toggled & gcmd::TE) setTranslationEnable(value & gcmd::TE);
   if (fired & gcmd::SRTP) latchRootTable();
   if (fired & gcmd::WBF) flushWriteBuffer();
+  if (toggled & gcmd::QIE) qi_.setEnabled(value & gcmd::QIE);
 }
 
 // SRTP latches RTADDR (address and TTM); RTPS reads 1 once the latch is done, which in

@@ -42,6 +42,9 @@ const std::array<RemappingUnit::Hook, size_t(RegHook::kCount)> RemappingUnit::kH
     &RemappingUnit::onFstsWrite,      // Fsts
     &RemappingUnit::onFectlWrite,     // Fectl
     &RemappingUnit::onFrcdHighWrite,  // FrcdHigh
+    &RemappingUnit::onIqtWrite,       // Iqt
+    &RemappingUnit::onIcsWrite,       // Ics
+    &RemappingUnit::onIectlWrite,     // Iectl
 };
 
 RemappingUnit::RemappingUnit(const UnitConfig& config, GuestMemory& memory)
@@ -53,7 +56,8 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, GuestMemory& memory)
       context_reader_(config_.unit), walker_(config_.unit), iotlb_(config_.iotlb),
       context_cache_(config_.context_cache),
       input_limit_mask_(~addressMask(config_.unit.mgaw_bits)),
-      zero_length_reads_(config_.unit.zero_length_reads) {}
+      zero_length_reads_(config_.unit.zero_length_reads),
+      qi_(config_.unit, regs_, memory_, fault_event_, *this, stats_) {}
 
 uint64_t RemappingUnit::mmioRead(uint32_t offset, unsigned size) {
   ++stats_.mmio_reads;
@@ -81,7 +85,10 @@ void RemappingUnit::applyWrite(uint32_t offset, unsigned size, uint64_t value) {
   }
 }
 
-void RemappingUnit::onFstsWrite(const RegisterFile::Write&) { recorder_.onFstsWrite(); }
+void RemappingUnit::onFstsWrite(const RegisterFile::Write& w) {
+  recorder_.onFstsWrite();
+  qi_.onFaultStatusWrite(w.old_value, w.new_value);  // clearing IQE resumes the queue
+}
 
 void RemappingUnit::onFectlWrite(const RegisterFile::Write& w) {
   fault_event_.onControlWrite(w.old_value, w.new_value);
@@ -104,6 +111,7 @@ void RemappingUnit::reset() {
 void RemappingUnit::resetStats() {
   stats_ = UnitStats{};
   fault_event_.resetStats();
+  qi_.resetStats();
 }
 
 void RemappingUnit::describeStats(StatRegistry& r, const std::string& prefix) const {
@@ -112,6 +120,7 @@ void RemappingUnit::describeStats(StatRegistry& r, const std::string& prefix) co
                "fault event messages sent (FECTL/FEDATA/FEADDR)");
   r.addCounter(prefix + "fault_events_held", fault_event_.held(), "events",
                "fault events held pending because FECTL.IM was set");
+  qi_.describeStats(r, prefix);
   r.addCounter(prefix + "mmio_unknown", regs_.unknownAccessesRef(), "accesses",
                "accesses to offsets with no register (read 0, write ignored)");
   r.addCounter(prefix + "mmio_refused", regs_.refusedAccessesRef(), "accesses",

@@ -4,8 +4,8 @@
 // GuestMemory and reports generated events to an InterruptSink. Every operation says what
 // it touched in a Cost. Faults are values, recorded as the spec says (FS 7).
 // Implemented: legacy mode (TTM=00) with second-level and pass-through contexts, register
-// invalidation, primary fault logging. Not yet: scalable mode, queued invalidation,
-// interrupt remapping, ATS (they are refused by UnitParams::validate()).
+// and queued invalidation, primary fault logging. Not yet: scalable mode, interrupt
+// remapping, ATS (they are refused by UnitParams::validate()).
 #pragma once
 
 #include <array>
@@ -20,6 +20,7 @@
 #include "model/common/types.h"
 #include "model/faults/event_interrupt.h"
 #include "model/faults/fault_recorder.h"
+#include "model/invalidation/queued_invalidation.h"
 #include "model/registers/register_file.h"
 #include "model/translation/context_entry.h"
 #include "model/translation/second_level_walk.h"
@@ -48,7 +49,7 @@ struct UnitConfig {
   std::vector<std::string> validate() const;
 };
 
-class RemappingUnit {
+class RemappingUnit : private InvalidationHandler {
  public:
   // Throws std::invalid_argument listing the problems when config.validate() fails.
   RemappingUnit(const UnitConfig& config, GuestMemory& memory);
@@ -66,7 +67,10 @@ class RemappingUnit {
   InterruptResult remapInterrupt(const MsiRequest& request);
   static constexpr bool isInterruptAddress(uint64_t a) { return (a >> 20) == 0xFEE; }
 
-  void setInterruptSink(InterruptSink* sink) { fault_event_.setSink(sink); }
+  void setInterruptSink(InterruptSink* sink) {
+    fault_event_.setSink(sink);
+    qi_.setSink(sink);
+  }
 
   // --- observation ---
   const UnitStats& stats() const { return stats_; }
@@ -80,6 +84,7 @@ class RemappingUnit {
   const ContextCache& contextCache() const { return context_cache_; }
   const FaultRecorder& faultRecorder() const { return recorder_; }
   uint64_t faultEventsSent() const { return fault_event_.sent(); }
+  const QueuedInvalidation& queuedInvalidation() const { return qi_; }
 
   // Power-on reset of registers, caches and latched state (statistics are kept).
   void reset();
@@ -92,13 +97,17 @@ class RemappingUnit {
   void onFstsWrite(const RegisterFile::Write& w);
   void onFectlWrite(const RegisterFile::Write& w);
   void onFrcdHighWrite(const RegisterFile::Write& w);
+  void onIqtWrite(const RegisterFile::Write&) { qi_.onTailWrite(); }
+  void onIcsWrite(const RegisterFile::Write& w) { qi_.onStatusWrite(w.old_value, w.new_value); }
+  void onIectlWrite(const RegisterFile::Write& w) { qi_.onEventControlWrite(w.old_value, w.new_value); }
   using Hook = void (RemappingUnit::*)(const RegisterFile::Write&);
   static const std::array<Hook, size_t(RegHook::kCount)> kHooks;
 
   // Invalidation operations (invalidation/invalidation.cpp), shared by register-based and
   // queued invalidation; each returns the granularity performed.
-  unsigned invalidateContextCache(unsigned granularity, uint16_t did, SourceId sid, unsigned fm);
-  unsigned invalidateIotlb(const IotlbInvalidation& request);
+  unsigned invalidateContextCache(unsigned granularity, uint16_t did, SourceId sid, unsigned fm) override;
+  unsigned invalidateIotlb(const IotlbInvalidation& request) override;
+  void invalidateInterruptEntryCache(const IecInvalidation& request) override;
 
   // Global command actions (global_command.cpp).
   void latchRootTable();
@@ -132,6 +141,7 @@ class RemappingUnit {
   ContextInfo scratch_context_;  // a context read while its cache is disabled
   uint64_t input_limit_mask_;    // bits at or above MGAW
   bool zero_length_reads_;       // CAP.ZLR
+  QueuedInvalidation qi_;        // the invalidation queue (invalidation/queued_invalidation.h)
 };
 
 }  // namespace vtd

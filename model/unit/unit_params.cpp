@@ -30,7 +30,7 @@ void UnitParams::describe(ParamRegistry& r, const std::string& p) {
   r.addBool(p + "coherent", coherent, "table walks snoop CPU caches (ECAP.C)");
   r.addBool(p + "pass_through", pass_through, "context translation type 10 pass-through (ECAP.PT)");
   r.addBool(p + "snoop_control", snoop_control, "SNP bit honoured in leaf entries (ECAP.SC)");
-  r.addBool(p + "queued_invalidation", queued_invalidation, "queued invalidation (ECAP.QI); not implemented yet");
+  r.addBool(p + "queued_invalidation", queued_invalidation, "queued invalidation (ECAP.QI): the invalidation queue, descriptors and the completion event");
   r.addBool(p + "interrupt_remapping", interrupt_remapping, "interrupt remapping (ECAP.IR); not implemented yet");
   r.addBool(p + "extended_interrupt_mode", extended_interrupt_mode, "x2APIC interrupt mode (ECAP.EIM); needs interrupt remapping");
   r.addBool(p + "device_tlb", device_tlb, "device-TLB / ATS (ECAP.DT); not implemented yet");
@@ -78,7 +78,6 @@ std::vector<std::string> UnitParams::validate() const {
     fail(s.str());
   }
   if (frcd_end > 0x4000) fail("unit.fault_record_offset + 16*fault_records must stay below 0x4000");
-  if (queued_invalidation) fail("unit.queued_invalidation: queued invalidation is not implemented yet");
   if (interrupt_remapping) fail("unit.interrupt_remapping: interrupt remapping is not implemented yet");
   if (extended_interrupt_mode && !interrupt_remapping)
     fail("unit.extended_interrupt_mode needs unit.interrupt_remapping");

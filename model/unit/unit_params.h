@@ -34,7 +34,7 @@ struct UnitParams {
   bool coherent = true;                         // ECAP.C: walks snoop CPU caches
   bool pass_through = true;                     // ECAP.PT: context TT=10
   bool snoop_control = true;                    // ECAP.SC: SNP honoured in leaf entries
-  bool queued_invalidation = false;             // ECAP.QI   (not implemented yet)
+  bool queued_invalidation = true;              // ECAP.QI
   bool interrupt_remapping = false;             // ECAP.IR   (not implemented yet)
   bool extended_interrupt_mode = false;         // ECAP.EIM  (needs IR)
   bool device_tlb = false;                      // ECAP.DT   (ATS; not implemented yet)

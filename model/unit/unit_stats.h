@@ -40,7 +40,7 @@ struct UnitStats {
   uint64_t faults_dropped_overflow = 0;
   uint64_t faults_collapsed = 0;
   std::array<uint64_t, 256> fault_reason{};
-  // register-based invalidation
+  // invalidations performed (register-based and queued)
   uint64_t inv_context_global = 0;
   uint64_t inv_context_domain = 0;
   uint64_t inv_context_device = 0;
@@ -51,6 +51,26 @@ struct UnitStats {
   uint64_t inv_rejected = 0;              // reserved granularity: CAIG/IAIG = 0
   uint64_t ctxt_cache_entries_invalidated = 0;
   uint64_t iotlb_entries_invalidated = 0;
+  // queued invalidation (descriptors by type and requested granularity)
+  uint64_t inv_desc_context_global = 0;
+  uint64_t inv_desc_context_domain = 0;
+  uint64_t inv_desc_context_device = 0;
+  uint64_t inv_desc_iotlb_global = 0;
+  uint64_t inv_desc_iotlb_domain = 0;
+  uint64_t inv_desc_iotlb_page = 0;
+  uint64_t inv_desc_iec = 0;
+  uint64_t inv_desc_wait = 0;
+  uint64_t inv_desc_wait_sw = 0;     // with a status write
+  uint64_t inv_desc_wait_if = 0;     // with the interrupt flag
+  uint64_t inv_desc_wait_fence = 0;  // with FN
+  uint64_t inv_queue_fetches = 0;    // 16-byte descriptor reads
+  uint64_t inv_queue_status_writes = 0;
+  uint64_t inv_queue_status_write_failed = 0;
+  uint64_t inv_queue_errors = 0;              // FSTS.IQE set
+  std::array<uint64_t, 8> inv_queue_error{};  // by IQERCD.IQEI
+  uint64_t inv_queue_tail_while_disabled = 0;
+  uint64_t inv_queue_disabled_nonempty = 0;
+  uint64_t inv_register_while_qi = 0;  // CCMD/IOTLB_REG command while QIES = 1: ignored
   // registers
   uint64_t mmio_reads = 0;
   uint64_t mmio_writes = 0;

@@ -24,8 +24,11 @@ std::string registersMarkdown(const UnitParams& p) {
   std::ostringstream out;
   out << "| offset | register | width | reset | software-writable | write-1-to-clear | write-only | side effect | spec | what |\n";
   out << "|---|---|---|---|---|---|---|---|---|---|\n";
-  static const char* kHooks[] = {"", "GCMD command", "context invalidation", "IOTLB invalidation",
-                                 "retire fault event", "send held event", "update PPF"};
+  static const char* const kHooks[] = {"", "GCMD command", "context invalidation", "IOTLB invalidation",
+                                       "retire fault event", "send held event", "update PPF",
+                                       "process the queue", "retire completion event",
+                                       "send held completion"};
+  static_assert(sizeof kHooks / sizeof kHooks[0] == size_t(RegHook::kCount), "one name per RegHook");
   for (const RegisterSpec& r : buildRegisterTable(p)) {
     const int w = r.width * 2;
     out << "| " << hex(r.offset, 3) << " | " << r.name << " | " << r.width * 8 << " | " << hex(r.reset, w)

@@ -53,7 +53,7 @@ BAD_INPUTS = [
     (["run", "--set", "iotlb.wayz=4"], "iotlb.wayz"),
     (["run", "--set", "iotlb.ways=7"], "iotlb.ways"),
     (["run", "--set", "unit.fault_records=0"], "unit.fault_records"),
-    (["run", "--set", "unit.queued_invalidation=true"], "not implemented yet"),
+    (["run", "--set", "unit.interrupt_remapping=true"], "not implemented yet"),
     (["run", "--set", "scenario.leaf=3m"], "4k|2m|1g"),
     (["run", "--set", "noequals"], "key=value"),
     (["run", "--config", "/nonexistent/vtdsim.json"], "cannot open"),

@@ -110,6 +110,7 @@ TEST_F(FirmwareTest, DecodesTheModelsCapabilities) {
   config.unit.coherent = false;
   config.unit.pass_through = false;
   config.unit.drain_writes = false;
+  config.unit.queued_invalidation = false;  // on by default
   build(config);
   fw::Status s = driver->probe();
   ASSERT_TRUE(s) << s.error;

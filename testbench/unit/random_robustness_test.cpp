@@ -59,6 +59,10 @@ UnitConfig randomConfig(Rng& rng) {
   if (place == 2) u.fault_record_offset = 0xE70, u.iotlb_reg_offset = 0xE50;  // VirtualBox
   u.superpage_2m = rng.chance(70), u.superpage_1g = rng.chance(50);
   u.pass_through = rng.chance(70), u.snoop_control = rng.chance(70), u.caching_mode = rng.chance(20);
+  // Random register writes here must never make the unit write memory; with QI a random
+  // IQT write may run wait descriptors that legitimately do (their random counterpart is
+  // queued_invalidation_robustness_test.cpp).
+  u.queued_invalidation = false;
   auto cache = [&](CacheParams& p) {  // small geometries, so evictions happen
     static const uint32_t kGeom[][2] = {{1, 1}, {4, 2}, {8, 0}, {16, 4}, {64, 8}};
     const auto& g = kGeom[rng.below(5)];

@@ -32,6 +32,16 @@ constexpr uint32_t kFectl = 0x038;
 constexpr uint32_t kFedata = 0x03C;
 constexpr uint32_t kFeaddr = 0x040;
 constexpr uint32_t kFeuaddr = 0x044;
+// Queued invalidation (FS 1.1).
+constexpr uint32_t kIqh = 0x080;
+constexpr uint32_t kIqt = 0x088;
+constexpr uint32_t kIqa = 0x090;
+constexpr uint32_t kIcs = 0x09C;
+constexpr uint32_t kIectl = 0x0A0;
+constexpr uint32_t kIedata = 0x0A4;
+constexpr uint32_t kIeaddr = 0x0A8;
+constexpr uint32_t kIeuaddr = 0x0AC;
+constexpr uint32_t kIqercd = 0x0B0;
 
 // Default UnitParams placement of the capability-placed registers (FS 1.2).
 constexpr uint32_t kDefaultIva = 0x500;
@@ -66,6 +76,9 @@ constexpr unsigned kIotlbDidShift = 32;
 // FSTS (FS 7.1).
 constexpr uint32_t kPfo = 1u << 0;
 constexpr uint32_t kPpf = 1u << 1;
+constexpr uint32_t kIqe = 1u << 4;
+constexpr uint32_t kIce = 1u << 5;
+constexpr uint32_t kIte = 1u << 6;
 constexpr uint32_t kFriMask = 0xFF00u;
 // FECTL (FS 1.1, 7.5).
 constexpr uint32_t kIm = 1u << 31;

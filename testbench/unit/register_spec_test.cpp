@@ -8,8 +8,9 @@
 // The model is driven only through RemappingUnit's public interface: mmioRead/mmioWrite,
 // translate() to provoke faults, and stats() to see whether an invalidation ran.
 //
-// Not covered here: scalable mode, queued invalidation, interrupt remapping and the other
-// features the model does not advertise beyond "their registers are reserved".
+// Not covered here: scalable mode, interrupt remapping and the other features the model
+// does not advertise beyond "their registers are reserved". Queued invalidation: the
+// register rows here, the behaviour in queued_invalidation*_test.cpp.
 
 #include "testbench/unit/register_spec.h"
 
@@ -38,8 +39,8 @@ struct Expect {
 // ND=6 (16-bit DID) | SAGAW 39+48 (0x6<<8) | MGAW 47 (0x2F<<16) | FRO 0x40 (0x400/16) <<24 |
 // SLLPS 2M+1G (bits 34,35) | PSI (39) | NFR 7 (<<40) | MAMV 18 (<<48) | DWD (54) | DRD (55).
 constexpr uint64_t kDefaultCap = 0x00D2078C402F0606ull;
-// Default ECAP (FS 2.2): C (0) | PT (6) | SC (7) | IRO 0x50 (0x500/16) << 8.
-constexpr uint64_t kDefaultEcap = 0x00000000000050C1ull;
+// Default ECAP (FS 2.2): C (0) | QI (1) | PT (6) | SC (7) | IRO 0x50 (0x500/16) << 8.
+constexpr uint64_t kDefaultEcap = 0x00000000000050C3ull;
 // ECAP.MHMV (23:20) only means something with interrupt remapping, which is not advertised.
 constexpr uint64_t kEcapMhmv = 0x0000000000F00000ull;
 // RTADDR: bits at or above HAW (46 by default) are "ignored" (stored or not is open) and TTM
@@ -79,6 +80,23 @@ const std::vector<Expect>& keyRegisters() {
       {"FRCD0.hi", kDefaultFrcd + 8, 8, 0, 0, 0, 0, "FS 7.2"},
       {"FRCD7.lo", kDefaultFrcd + 0x70, 8, 0, 0, 0, 0, "FS 7.2"},
       {"FRCD7.hi", kDefaultFrcd + 0x78, 8, 0, 0, 0, 0, "FS 7.2"},
+      // Queued invalidation (on by default). IQH: RO, advanced by hardware.
+      {"IQH", kIqh, 8, 0, 0, 0, 0, "FS 1.1"},
+      // IQT: 18:4 RW (QI is off, so nothing is fetched).
+      {"IQT", kIqt, 8, 0, 0x7FFF0, 0, 0, "FS 1.1"},
+      // IQA: 63:12 base, 11 DW, 2:0 QS RW; 10:3 reserved.
+      {"IQA", kIqa, 8, 0, 0xFFFFFFFFFFFFF807ull, 0, 0, "FS 1.1"},
+      // ICS: IWC is RW1C, so software cannot set it; 31:1 reserved.
+      {"ICS", kIcs, 4, 0, 0, 0, 0, "FS 1.1"},
+      // IECTL: IM RW and 1 at reset, IP RO.
+      {"IECTL", kIectl, 4, 0x80000000, 0x80000000, 0, 0, "FS 1.1, 7.5"},
+      // IEDATA/IEADDR: same layout as FEDATA/FEADDR.
+      {"IEDATA", kIedata, 4, 0, 0x0000FFFF, 0, 0, "FS 1.1"},
+      {"IEADDR", kIeaddr, 4, 0, 0xFFFFFFFC, 0, 0, "FS 1.1"},
+      // IEUADDR, like FEUADDR, exists only with ECAP.EIM: reserved.
+      {"IEUADDR", kIeuaddr, 4, 0, 0, 0, 0, "FS 1.1"},
+      // IQERCD: RO-V, set by hardware only.
+      {"IQERCD", kIqercd, 8, 0, 0, 0, 0, "FS 1.1, 7.3"},
   };
   return rows;
 }
@@ -221,7 +239,7 @@ TEST(RegisterSpecAccess, ReservedOffsetsReadZeroAndIgnoreWrites) {
 }
 
 // Model choice (brief + FS 1.1 "only with ..."): registers of features that CAP/ECAP do not
-// advertise (AFL, PLMR/PHMR, QI, IR, EIM, PRS) are reserved: they keep their reset value and
+// advertise (AFL, PLMR/PHMR, IR, EIM, PRS) are reserved: they keep their reset value and
 // ignore writes. IECTL's and PECTL's reset value may carry IM=1 (FS 1.1); everything else 0.
 TEST(RegisterSpecAccess, RegistersOfUnadvertisedFeaturesIgnoreWrites) {
   struct Reserved {
@@ -233,10 +251,7 @@ TEST(RegisterSpecAccess, RegistersOfUnadvertisedFeaturesIgnoreWrites) {
   const Reserved regs[] = {
       {"AFLOG", 0x058, 8, 0},    {"PMEN", 0x064, 4, 0},     {"PLMBASE", 0x068, 4, 0},
       {"PLMLIMIT", 0x06C, 4, 0}, {"PHMBASE", 0x070, 8, 0},  {"PHMLIMIT", 0x078, 8, 0},
-      {"IQH", 0x080, 8, 0},      {"IQT", 0x088, 8, 0},      {"IQA", 0x090, 8, 0},
-      {"ICS", 0x09C, 4, 0},      {"IECTL", 0x0A0, 4, kIm},  {"IEDATA", 0x0A4, 4, 0},
-      {"IEADDR", 0x0A8, 4, 0},   {"IEUADDR", 0x0AC, 4, 0},  {"IQERCD", 0x0B0, 8, 0},
-      {"IRTA", 0x0B8, 8, 0},     {"PQH", 0x0C0, 8, 0},      {"PQT", 0x0C8, 8, 0},
+      {"IEUADDR", 0x0AC, 4, 0},  {"IRTA", 0x0B8, 8, 0},     {"PQH", 0x0C0, 8, 0},      {"PQT", 0x0C8, 8, 0},
       {"PQA", 0x0D0, 8, 0},      {"PRS", 0x0DC, 4, 0},      {"PECTL", 0x0E0, 4, kIm},
       {"PEDATA", 0x0E4, 4, 0},   {"PEADDR", 0x0E8, 4, 0},   {"PEUADDR", 0x0EC, 4, 0},
       {"FEUADDR", kFeuaddr, 4, 0},
@@ -295,6 +310,7 @@ std::vector<CapCase> capCases() {
   small.coherent = false;
   small.pass_through = false;
   small.snoop_control = false;
+  small.queued_invalidation = false;
   cases.push_back({"small", small});
 
   vtd::UnitParams wide;  // every AGAW, 256 fault records, the largest MAMV
@@ -366,7 +382,7 @@ void checkCap(uint64_t cap, const vtd::UnitParams& p) {
 // FS 2.2.
 void checkEcap(uint64_t ecap, const vtd::UnitParams& p) {
   EXPECT_EQ(bitSet(ecap, 0), p.coherent) << "C";
-  EXPECT_FALSE(bitSet(ecap, 1)) << "QI";
+  EXPECT_EQ(bitSet(ecap, 1), p.queued_invalidation) << "QI";
   EXPECT_FALSE(bitSet(ecap, 2)) << "DT";
   EXPECT_FALSE(bitSet(ecap, 3)) << "IR";
   EXPECT_FALSE(bitSet(ecap, 4)) << "EIM";
