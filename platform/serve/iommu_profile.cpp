@@ -25,7 +25,7 @@ void qemuBaseline(UnitParams& u) {
   u.coherent = false;
   u.pass_through = true;
   u.snoop_control = false;
-  u.queued_invalidation = false;    // QEMU: on; vtdsim: pending (caches-and-invalidation issue)
+  u.queued_invalidation = true;     // QEMU has QI in every option set
   u.interrupt_remapping = false;    // QEMU: on with intremap=auto; vtdsim: pending
   u.extended_interrupt_mode = false;
   u.device_tlb = false;

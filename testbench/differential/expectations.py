@@ -26,6 +26,23 @@ def gap(id, scenario, key, closes, what, qemu, vtdsim):
 PV = "10.4.14 FRCD PV/PP; FS 7.2"
 PV_WHAT = "QEMU writes PV=0xFFFF with PP=0; without a PASID PV is 0"
 NO_RECORD = "no fault recorded on QEMU"
+IQERCD = "10.4 IQERCD_REG, 6.5.2; FS 7.3"
+NO_IQERCD = "QEMU 7.2 has no IQERCD (reads 0)"
+WAIT_FLAGS = "6.5.2.8 invalidation wait: SW, IF and FN are independent; FS 6.6, 10 #19"
+WAIT_FLAGS_WHAT = ("QEMU rejects a wait with neither SW nor IF as an invalid descriptor "
+                   "(IQE, IQH stays on it)")
+RESUME = "6.5.2 queue errors: fetching stops until software clears IQE; FS 6.12"
+RESUME_WHAT = "QEMU resumes fetching only at the next IQT write, not when IQE is cleared"
+STATUS_WRITE = "6.5.2.8 status write; FS 6.6, 7.3 (no IQEI names a failed status write)"
+STATUS_WRITE_WHAT = ("QEMU treats a status write to an address without memory as a queue "
+                     "error (IQE) and stops on the wait")
+QIE_OFF = "10.4.4 GCMD.QIE, 10.4.22 IQH (reset when QI is disabled); FS 3.1"
+QIE_OFF_WHAT = ("QEMU ignores clearing QIE while IQH != IQT (an IQE-stopped queue): QIES "
+                "stays set, and a driver waiting for QIES=0 times out")
+REG_WHILE_QI = "10.4.7 CCMD.ICC, 10.4.8.1 IOTLB_REG.IVT (cleared by hardware); 6.5.2; FS 6.11"
+REG_WHILE_QI_WHAT = ("QEMU ignores register-based invalidation while QI is enabled and leaves "
+                     "the command bit set forever, so a driver polling it hangs (PEER 10); "
+                     "vtdsim refuses it with the error granularity 0")
 NO_EVENT = "no fault, so no pending fault event on QEMU"
 MARKER16 = "ee" * 16  # untouched bytes (scenarios fill them with 0xEE first)
 DATA13 = "e1ecf7020d18232e39444f5a65707b86"  # common.pattern(13, 16)
@@ -150,21 +167,43 @@ DEVIATIONS = (
               0x0, 0x8000002500000020),
     deviation("D48", "ir_compat_cfi", "gsts", "10.4.4-10.4.5 GCMD.CFI, GSTS.CFIS",
               "QEMU ignores CFI: GSTS.CFIS never sets", 0x03000000, 0x03800000),
+
+    # PEER quirk 10 and what the QI scenarios found (QEMU's IQERCD is D31 above)
+    deviation("D49", "qi_wait_no_flags", "iqh", WAIT_FLAGS, WAIT_FLAGS_WHAT, 0x0, 0x20),
+    deviation("D50", "qi_wait_no_flags", "fsts", WAIT_FLAGS, WAIT_FLAGS_WHAT, 0x10, 0x0),
+    deviation("D51", "qi_wait_no_flags", "status", WAIT_FLAGS,
+              "so the wait(SW) behind it never runs on QEMU", 0x0, 0x600D),
+    deviation("D52", "qi_reserved_bit", "iqercd", IQERCD, NO_IQERCD + "; IQEI=4 is a reserved "
+              "field", 0x0, 0x4),
+    deviation("D53", "qi_fetch_error", "iqercd", IQERCD, NO_IQERCD + "; IQEI=2 is a descriptor "
+              "fetch error", 0x0, 0x2),
+    deviation("D54", "qi_resume_after_iqe", "status", RESUME, RESUME_WHAT, 0x1, 0xD0D0),
+    deviation("D55", "qi_resume_after_iqe", "iqh", RESUME, RESUME_WHAT, 0x10, 0x40),
+    deviation("D56", "qi_status_write_fails", "iqh", STATUS_WRITE, STATUS_WRITE_WHAT, 0x0, 0x20),
+    deviation("D57", "qi_status_write_fails", "fsts", STATUS_WRITE, STATUS_WRITE_WHAT,
+              0x10, 0x0),
+    deviation("D58", "qi_status_write_fails", "status", STATUS_WRITE,
+              "so the wait(SW) behind it never runs on QEMU", 0x0, 0x600D),
+    deviation("D59", "qi_disable_nonempty", "gsts", QIE_OFF, QIE_OFF_WHAT, 0x44000000,
+              0x40000000),
+    deviation("D60", "qi_disable_nonempty", "iqh", QIE_OFF, QIE_OFF_WHAT + " (IQH kept)",
+              0x10, 0x0),
+    deviation("D61", "qi_register_inv_while_enabled", "ccmd", REG_WHILE_QI,
+              REG_WHILE_QI_WHAT + " (CCMD.ICC)", 0xA000000000000000, 0x2000000000000000),
+    deviation("D62", "qi_register_inv_while_enabled", "iotlb_reg", REG_WHILE_QI,
+              REG_WHILE_QI_WHAT + " (IOTLB_REG.IVT)", 0x9000000000000000, 0x1000000000000000),
 )
 
-# vtdsim's ECAP without QI, IR (and so MHMV) and DT: PT (bit 6) and IRO=0xF only
-QI_IR = "queued invalidation (ECAP.QI) and interrupt remapping (ECAP.IR, MHMV)"
-NO_QI_IR = "vtdsim advertises neither QI nor IR yet"
+# vtdsim's ECAP without IR (and so MHMV) and DT: QI (bit 1), PT (bit 6) and IRO=0xF.
+# (G04 and G06, about QI, closed when queued invalidation landed.)
+IR = "interrupt remapping (ECAP.IR, MHMV)"
+NO_IR = "vtdsim does not advertise IR yet"
 
 GAPS = (
-    gap("G01", "caps_default", "ecap", QI_IR, NO_QI_IR, 0xF00F4A, 0xF40),
-    gap("G02", "caps_aw48", "ecap", QI_IR, NO_QI_IR, 0xF00F4A, 0xF40),
-    gap("G03", "caps_cm", "ecap", QI_IR, NO_QI_IR, 0xF00F4A, 0xF40),
-    gap("G04", "caps_intremap_off", "ecap", "queued invalidation (ECAP.QI)",
-        "vtdsim does not advertise QI yet", 0xF42, 0xF40),
-    gap("G05", "caps_pt_off", "ecap", QI_IR, NO_QI_IR, 0xF00F0A, 0xF00),
-    gap("G06", "reset_values", "iectl", "queued invalidation (IECTL exists with ECAP.QI)",
-        "without QI the register is reserved and reads 0", 0x80000000, 0x0),
+    gap("G01", "caps_default", "ecap", IR, NO_IR, 0xF00F4A, 0xF42),
+    gap("G02", "caps_aw48", "ecap", IR, NO_IR, 0xF00F4A, 0xF42),
+    gap("G03", "caps_cm", "ecap", IR, NO_IR, 0xF00F4A, 0xF42),
+    gap("G05", "caps_pt_off", "ecap", IR, NO_IR, 0xF00F0A, 0xF02),
 )
 
 ALL = DEVIATIONS + GAPS
