@@ -336,13 +336,14 @@ int serveCommand(int argc, char** argv, int first) {
   ParamRegistry registry;
   const platform::SimConfig config = buildConfig(options, registry);
 
-  // As QEMU: no -qtest-log logs to stderr, "-qtest-log none" logs nothing.
+  // As QEMU: no -qtest-log logs to stderr, "-qtest-log none" logs nothing, and a log file
+  // starts afresh with every run (QEMU opens it "w+").
   std::unique_ptr<std::ofstream> log;
   std::ostream* log_stream = &std::cerr;
   if (options.qtest_log == "none") {
     log_stream = nullptr;
   } else if (!options.qtest_log.empty()) {
-    log = std::make_unique<std::ofstream>(options.qtest_log, std::ios::app);
+    log = std::make_unique<std::ofstream>(options.qtest_log, std::ios::trunc);
     if (!*log) throw CliError("cannot open qtest log '" + options.qtest_log + "'");
     log_stream = log.get();
   }

@@ -8,7 +8,7 @@ afterwards.
 Also checks the clock commands vtdsim offers beyond QEMU-with-TCG (clock_step, clock_set),
 and, each with a server of its own, what a connection's life may do to the process: a client
 that hangs up mid-line, SIGTERM while waiting for a client or while a client stops reading,
-a file in the way of a listening socket.
+a file in the way of a listening socket, a qtest log from an earlier run.
 Run against vtdsim only: QEMU aborts on several of these lines (an empty line, a missing
 argument), which is a QEMU weakness, not a contract. One server runs all cases; if a case
 kills or hangs it, that case fails and a fresh server takes the remaining ones.
@@ -266,11 +266,24 @@ def file_in_the_way_is_kept(vtdsim, workdir):
     return proc, code == 2 and kept, "exit %d, file %s" % (code, "kept" if kept else "lost")
 
 
+def qtest_log_starts_afresh(vtdsim, workdir):
+    """-qtest-log FILE holds the last run only, as QEMU's (it used to grow with every run)."""
+    log = os.path.join(workdir, "qtest.log")
+    for _ in range(2):
+        proc = subprocess.run([vtdsim, "serve", "-machine", "q35", "-qtest", "stdio",
+                               "-qtest-log", log], input=b"readl 0x0\n", capture_output=True,
+                              timeout=REPLY_TIMEOUT)
+    with open(log) as f:
+        opened = f.read().count("OPENED")
+    return None, proc.returncode == 0 and opened == 1, "%d OPENED line(s) after two runs" % opened
+
+
 PROCESS_CASES = [
     ("qtest reconnect after a partial line", reconnect_after_partial_line),
     ("SIGTERM while waiting for the qtest client", stop_while_waiting_for_the_client),
     ("SIGTERM while a QMP client does not read", stop_while_a_client_does_not_read),
     ("file at a listening socket path is kept", file_in_the_way_is_kept),
+    ("qtest log starts afresh with every run", qtest_log_starts_afresh),
 ]
 
 
