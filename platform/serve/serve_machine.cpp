@@ -67,9 +67,13 @@ bool ServeMachine::access(::tlm::tlm_command command, uint64_t address, uint8_t*
   return false;
 }
 
+// A value access goes out whole unless it crosses a 4 KiB boundary, where it splits like a
+// block: its part in RAM (or a register block) is read or written, the part in a hole reads
+// 0, as QEMU's address space splits it at the region boundary. Refused whole, a readq at the
+// last 4 bytes of RAM read 0 and a writeq there lost its RAM half.
 uint64_t ServeMachine::memRead(uint64_t address, unsigned size) {
   uint8_t bytes[8] = {};
-  if (!access(::tlm::TLM_READ_COMMAND, address, bytes, size)) return 0;  // unassigned reads 0
+  memReadBlock(address, bytes, size);
   uint64_t v = 0;
   std::memcpy(&v, bytes, size);
   return v;
@@ -78,11 +82,13 @@ uint64_t ServeMachine::memRead(uint64_t address, unsigned size) {
 void ServeMachine::memWrite(uint64_t address, unsigned size, uint64_t value) {
   uint8_t bytes[8];
   std::memcpy(bytes, &value, 8);
-  access(::tlm::TLM_WRITE_COMMAND, address, bytes, size);
+  memWriteBlock(address, bytes, size);
 }
 
 // Blocks are split at 4 KiB boundaries, and a piece nothing answers reads as zeros, so a
-// block spanning RAM and a hole behaves byte by byte as QEMU's address space does.
+// block spanning RAM and a hole behaves byte by byte as QEMU's address space does. Every
+// region boundary is 4 KiB aligned: RAM ends on a MiB, the DMAR block is 4 KiB aligned and
+// a multiple of 4 KiB (SimConfig checks), edu's BAR is 1 MiB.
 void ServeMachine::memReadBlock(uint64_t address, uint8_t* data, size_t length) {
   while (length) {
     const size_t piece = std::min<size_t>(length, 0x1000 - (address & 0xFFF));
