@@ -89,7 +89,9 @@ class DescriptorDecoder {
   explicit DescriptorDecoder(const UnitParams& p);
 
   DecodedDescriptor decode(uint64_t qw0, uint64_t qw1) const;
-  static unsigned typeOf(uint64_t qw0) { return unsigned(qw0 & 0xF) | unsigned((qw0 >> 9) & 0x7) << 4; }
+  static unsigned typeOf(uint64_t qw0) {
+    return unsigned(qw0 & 0xF) | unsigned((qw0 >> 9) & 0x7) << 4;
+  }
 
   // Reserved bits of each accepted type (from the field tables of FS 6.2-6.6; DR/DW/PD
   // are reserved unless the unit advertises CAP.DRD/DWD and ECAP.PDS).

@@ -15,11 +15,17 @@ using namespace reg;
 QueuedInvalidation::QueuedInvalidation(const UnitParams& params, RegisterFile& regs,
                                        GuestMemory& memory, EventInterrupt& fault_event,
                                        InvalidationHandler& handler, UnitStats& stats)
-    : regs_(regs), memory_(memory), fault_event_(fault_event), handler_(handler),
-      stats_(stats), decoder_(params),
+    : regs_(regs),
+      memory_(memory),
+      fault_event_(fault_event),
+      handler_(handler),
+      stats_(stats),
+      decoder_(params),
       completion_event_(regs, R_IECTL, R_IEDATA, R_IEADDR, R_IEUADDR) {}
 
-bool QueuedInvalidation::enabled() const { return regs_.get(R_GSTS) & gsts::QIES; }
+bool QueuedInvalidation::enabled() const {
+  return regs_.get(R_GSTS) & gsts::QIES;
+}
 
 uint64_t QueuedInvalidation::queueBytes() const {
   return uint64_t(4096) << (regs_.get(R_IQA) & iqa::kQsMask);

@@ -47,9 +47,9 @@ class QueuedInvalidation {
   bool enabled() const;
 
   // Side effects of software writes (registered hooks; FS 1.1, 7.5).
-  void onTailWrite();                                        // IQT_REG
-  void onStatusWrite(uint64_t old_ics, uint64_t new_ics);    // ICS_REG (IWC is RW1C)
-  void onEventControlWrite(uint64_t old_ctl, uint64_t new_ctl);  // IECTL_REG
+  void onTailWrite();                                             // IQT_REG
+  void onStatusWrite(uint64_t old_ics, uint64_t new_ics);         // ICS_REG (IWC is RW1C)
+  void onEventControlWrite(uint64_t old_ctl, uint64_t new_ctl);   // IECTL_REG
   void onFaultStatusWrite(uint64_t old_fsts, uint64_t new_fsts);  // FSTS_REG (IQE is RW1C)
 
   // Observation.

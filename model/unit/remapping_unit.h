@@ -99,13 +99,16 @@ class RemappingUnit : private InvalidationHandler {
   void onFrcdHighWrite(const RegisterFile::Write& w);
   void onIqtWrite(const RegisterFile::Write&) { qi_.onTailWrite(); }
   void onIcsWrite(const RegisterFile::Write& w) { qi_.onStatusWrite(w.old_value, w.new_value); }
-  void onIectlWrite(const RegisterFile::Write& w) { qi_.onEventControlWrite(w.old_value, w.new_value); }
+  void onIectlWrite(const RegisterFile::Write& w) {
+    qi_.onEventControlWrite(w.old_value, w.new_value);
+  }
   using Hook = void (RemappingUnit::*)(const RegisterFile::Write&);
   static const std::array<Hook, size_t(RegHook::kCount)> kHooks;
 
   // Invalidation operations (invalidation/invalidation.cpp), shared by register-based and
   // queued invalidation; each returns the granularity performed.
-  unsigned invalidateContextCache(unsigned granularity, uint16_t did, SourceId sid, unsigned fm) override;
+  unsigned invalidateContextCache(unsigned granularity, uint16_t did, SourceId sid,
+                                  unsigned fm) override;
   unsigned invalidateIotlb(const IotlbInvalidation& request) override;
   void invalidateInterruptEntryCache(const IecInvalidation& request) override;
 

@@ -130,8 +130,8 @@ TEST_F(QueueErrors, ContextCacheReservedBits) {
 TEST_F(QueueErrors, IotlbReservedBits) {
   sweep(iotlbDesc(1), [](unsigned b) -> uint64_t {
     if (b >= 9 && b <= 11) return kType;
-    const bool defined = b == 5 || b == 6 || b == 7 || (b >= 16 && b <= 31) ||
-                         (b >= 64 && b <= 70) || b >= 76;
+    const bool defined =
+        b == 5 || b == 6 || b == 7 || (b >= 16 && b <= 31) || (b >= 64 && b <= 70) || b >= 76;
     return defined ? 0 : kReserved;
   });
 }
@@ -230,7 +230,8 @@ TEST_F(QueueErrors, DisablingAStuckQueue) {
 // FS 6.6, 7.3: a status write that memory refuses has no queue-error code; the wait
 // completes (IF still signals), the queue goes on, and the failure is counted.
 TEST_F(QueueErrors, FailingStatusWriteStillCompletesTheWait) {
-  EXPECT_EQ(submit({waitDesc(true, true, 1, kMemoryBytes + 0x1000), waitDesc(false, false)}), 0x20u);
+  EXPECT_EQ(submit({waitDesc(true, true, 1, kMemoryBytes + 0x1000), waitDesc(false, false)}),
+            0x20u);
   EXPECT_EQ(fsts(), 0u);
   EXPECT_EQ(read32(kIcs), kIwc);
   EXPECT_EQ(unit().stats().inv_queue_status_write_failed, 1u);

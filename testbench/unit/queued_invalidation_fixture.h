@@ -33,17 +33,20 @@ struct Desc {
 
 // Type 1 (FS 6.2): G 5:4, DID 31:16, SID 47:32, FM 49:48.
 inline Desc ccDesc(unsigned g, uint16_t did = 0, uint16_t sid = 0, unsigned fm = 0) {
-  return {0x1 | uint64_t(g) << 4 | uint64_t(did) << 16 | uint64_t(sid) << 32 | uint64_t(fm) << 48, 0};
+  return {0x1 | uint64_t(g) << 4 | uint64_t(did) << 16 | uint64_t(sid) << 32 | uint64_t(fm) << 48,
+          0};
 }
 // Type 2 (FS 6.3): G 5:4, DW 6, DR 7, DID 31:16; AM 69:64, IH 70, ADDR 127:76.
 inline Desc iotlbDesc(unsigned g, uint16_t did = 0, uint64_t addr = 0, unsigned am = 0,
                       bool ih = false, bool dr = false, bool dw = false) {
-  return {0x2 | uint64_t(g) << 4 | (dw ? 1ull << 6 : 0) | (dr ? 1ull << 7 : 0) | uint64_t(did) << 16,
-          addr | (ih ? 1ull << 6 : 0) | am};
+  return {
+      0x2 | uint64_t(g) << 4 | (dw ? 1ull << 6 : 0) | (dr ? 1ull << 7 : 0) | uint64_t(did) << 16,
+      addr | (ih ? 1ull << 6 : 0) | am};
 }
 // Type 5 (FS 6.6): IF 4, SW 5, FN 6, status data 63:32, status address 127:66.
 inline Desc waitDesc(bool sw, bool irq, uint32_t data = 0, uint64_t addr = 0, bool fn = false) {
-  return {0x5 | (irq ? 1ull << 4 : 0) | (sw ? 1ull << 5 : 0) | (fn ? 1ull << 6 : 0) | uint64_t(data) << 32,
+  return {0x5 | (irq ? 1ull << 4 : 0) | (sw ? 1ull << 5 : 0) | (fn ? 1ull << 6 : 0) |
+              uint64_t(data) << 32,
           addr};
 }
 
@@ -60,7 +63,8 @@ class QueueTest : public UnitTest {
   void setUpWith(const UnitConfig& c, unsigned qs = 0, bool enable = true) {
     build(c);
     const uint64_t top1 = tables->newPage(), top2 = tables->newPage();
-    for (unsigned fn = 0; fn < 8; ++fn) tables->setContext(SourceId::fromBdf(0, 1, fn), top1, 4, kDid1);
+    for (unsigned fn = 0; fn < 8; ++fn)
+      tables->setContext(SourceId::fromBdf(0, 1, fn), top1, 4, kDid1);
     tables->setContext(SourceId::fromBdf(0, 2, 0), top2, 4, kDid2);
     for (uint64_t p = 0; p < 16; ++p) {
       tables->map(top1, 4, p << 12, 0x100000 + (p << 12), PageSize::Size4K);
@@ -118,7 +122,8 @@ class QueueTest : public UnitTest {
   }
   std::set<uint16_t> cachedSources() {
     std::set<uint16_t> s;
-    unit().contextCache().forEachValid([&](SourceId sid, const ContextInfo&) { s.insert(sid.value); });
+    unit().contextCache().forEachValid(
+        [&](SourceId sid, const ContextInfo&) { s.insert(sid.value); });
     return s;
   }
 

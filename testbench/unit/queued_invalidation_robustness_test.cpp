@@ -59,16 +59,26 @@ class Round {
       SCOPED_TRACE(i);
       switch (below(12)) {
         case 0:
-        case 1: clearIqe(below(4) != 0); break;
-        case 2: if (below(4) == 0) { disable(); setUp(); } break;
+        case 1:
+          clearIqe(below(4) != 0);
+          break;
+        case 2:
+          if (below(4) == 0) {
+            disable();
+            setUp();
+          }
+          break;
         case 3: {  // IWC is RW1C
           const uint32_t v = uint32_t(below(2));
           write32(kIcs, v);
           if (v) ics_ = 0;
           break;
         }
-        case 4: write32(kIectl, below(2) ? 0x8000'0000u : 0); break;
-        default: submit(1 + unsigned(below(6)));
+        case 4:
+          write32(kIectl, below(2) ? 0x8000'0000u : 0);
+          break;
+        default:
+          submit(1 + unsigned(below(6)));
       }
       check();
     }
@@ -105,12 +115,32 @@ class Round {
   void randomDescriptor(uint64_t& lo, uint64_t& hi) {
     const uint64_t status = kStatusArea + 4 * below(64);
     switch (below(8)) {
-      case 0: lo = 0x1 | (1 + below(3)) << 4 | below(0x10000) << 16 | below(0x10000) << 32 | below(4) << 48; hi = 0; break;
-      case 1: lo = 0x2 | (1 + below(3)) << 4 | below(4) << 6 | below(0x10000) << 16; hi = (below(1 << 20) << 12) | below(0x80); break;
-      case 2: lo = 0x5 | below(8) << 4 | below(0x1'0000'0000) << 32; hi = status; break;
-      case 3: lo = rng_(); hi = rng_(); break;
-      case 4: case 5: lo = 0x2 | 1 << 4; hi = 0; break;  // IOTLB global
-      default: lo = 0x5 | 1 << 5 | below(0x1'0000'0000) << 32; hi = status; break;
+      case 0:
+        lo = 0x1 | (1 + below(3)) << 4 | below(0x10000) << 16 | below(0x10000) << 32 |
+             below(4) << 48;
+        hi = 0;
+        break;
+      case 1:
+        lo = 0x2 | (1 + below(3)) << 4 | below(4) << 6 | below(0x10000) << 16;
+        hi = (below(1 << 20) << 12) | below(0x80);
+        break;
+      case 2:
+        lo = 0x5 | below(8) << 4 | below(0x1'0000'0000) << 32;
+        hi = status;
+        break;
+      case 3:
+        lo = rng_();
+        hi = rng_();
+        break;
+      case 4:
+      case 5:
+        lo = 0x2 | 1 << 4;
+        hi = 0;
+        break;  // IOTLB global
+      default:
+        lo = 0x5 | 1 << 5 | below(0x1'0000'0000) << 32;
+        hi = status;
+        break;
     }
     if (below(10) == 0) (below(2) ? lo : hi) ^= 1ull << below(64);
     // Keep every possible status write inside the status area.

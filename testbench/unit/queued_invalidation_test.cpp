@@ -45,7 +45,8 @@ TEST_F(Queued, EnablingFetchesWhatIqtAlreadyHolds) {
 // FS 3.1: disabling QI clears QIES and resets IQH to 0; IQT keeps its value. Enabling
 // again (after the driver's IQT = 0) starts from the beginning of the queue.
 TEST_F(Queued, DisablingResetsTheHead) {
-  EXPECT_EQ(submit({waitDesc(false, false), waitDesc(false, false), waitDesc(false, false)}), 0x30u);
+  EXPECT_EQ(submit({waitDesc(false, false), waitDesc(false, false), waitDesc(false, false)}),
+            0x30u);
   disableQi();
   EXPECT_EQ(read32(kGsts) & kQie, 0u);
   EXPECT_EQ(iqh(), 0u);
@@ -77,8 +78,11 @@ TEST_F(Queued, ContextCacheDomain) {
 
 TEST_F(Queued, ContextCacheDeviceWithFunctionMask) {
   // FM 0 compares all SID bits; 1, 2, 3 ignore function bits 2, 2:1, 2:0 (FS 6.2).
-  const struct { unsigned fm; unsigned fn; std::set<unsigned> gone; } cases[] = {
-      {0, 5, {5}}, {1, 1, {1, 5}}, {2, 3, {1, 3, 5, 7}}, {3, 6, {0, 1, 2, 3, 4, 5, 6, 7}}};
+  const struct {
+    unsigned fm;
+    unsigned fn;
+    std::set<unsigned> gone;
+  } cases[] = {{0, 5, {5}}, {1, 1, {1, 5}}, {2, 3, {1, 3, 5, 7}}, {3, 6, {0, 1, 2, 3, 4, 5, 6, 7}}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.fm);
     warm();
