@@ -160,12 +160,27 @@ def cases():
 
 # --- cases that need a server process of their own: reconnecting clients, stop signals -----
 
+def _die_with_parent():
+    """In the child: SIGKILL when this test process dies, so that a test killed by its
+    timeout leaves no server behind (Linux prctl PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
+STARTED = []  # every server a process case started; run_process_case ends them
+
+
 def _serve(vtdsim, workdir, chardevs):
     """Starts `vtdsim serve` with these -qtest/-qmp options; returns the process."""
     args = [vtdsim, "serve", "-machine", "q35", "-m", "64M", "-qtest-log", "none",
             "-device", "edu,addr=4.0"] + chardevs
-    return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, cwd=workdir)
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, cwd=workdir, preexec_fn=_die_with_parent)
+    STARTED.append(proc)
+    return proc
 
 
 def _wait_for_files(proc, paths):
@@ -272,7 +287,7 @@ def qtest_log_starts_afresh(vtdsim, workdir):
     for _ in range(2):
         proc = subprocess.run([vtdsim, "serve", "-machine", "q35", "-qtest", "stdio",
                                "-qtest-log", log], input=b"readl 0x0\n", capture_output=True,
-                              timeout=REPLY_TIMEOUT)
+                              timeout=REPLY_TIMEOUT, preexec_fn=_die_with_parent)
     with open(log) as f:
         opened = f.read().count("OPENED")
     return None, proc.returncode == 0 and opened == 1, "%d OPENED line(s) after two runs" % opened
@@ -289,16 +304,19 @@ PROCESS_CASES = [
 
 def run_process_case(vtdsim, name, case):
     workdir = tempfile.mkdtemp(prefix="vtdrob-", dir="/tmp")  # short: socket paths are limited
-    proc = None
     try:
-        proc, ok, shown = case(vtdsim, workdir)
+        _, ok, shown = case(vtdsim, workdir)
         return name, ok, shown
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
         return name, False, "%s: %s" % (type(e).__name__, e)
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()  # by pid: only the process this case started
+        while STARTED:  # also when the case failed half-way
+            proc = STARTED.pop()
+            if proc.poll() is None:
+                proc.kill()  # by pid: only a process this case started
             proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
