@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "model/common/stat_registry.h"
 
@@ -43,9 +44,17 @@ void writeRunOutputs(const std::string& directory, const nlohmann::json& meta,
 
   std::ostringstream csv;
   csv << "stat,value,unit,description\n" << std::setprecision(12);
-  for (const auto& s : stats.stats())
+  for (const auto& s : stats.stats()) {
+    if (s.histogram) {  // one row per bucket
+      const std::vector<uint64_t> buckets = s.histogram();
+      for (size_t i = 0; i < buckets.size(); ++i)
+        csv << csvField(s.name + "[" + std::to_string(i) + "]") << "," << buckets[i] << ","
+            << csvField(s.unit) << "," << csvField(s.description) << "\n";
+      continue;
+    }
     csv << csvField(s.name) << "," << s.value() << "," << csvField(s.unit) << ","
         << csvField(s.description) << "\n";
+  }
   writeFile(dir / "stats.csv", csv.str());
 }
 

@@ -3,6 +3,7 @@
 
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -11,13 +12,29 @@ namespace vtd {
 void StatRegistry::addCounter(const std::string& name, const uint64_t& counter, const std::string& unit,
                               const std::string& description) {
   if (find(name)) throw std::logic_error("statistic registered twice: " + name);
-  stats_.push_back(StatInfo{name, description, unit, &counter, {}});
+  stats_.push_back(StatInfo{name, description, unit, &counter, {}, {}, 0});
 }
 
 void StatRegistry::addDerived(const std::string& name, std::function<double()> f,
                               const std::string& unit, const std::string& description) {
   if (find(name)) throw std::logic_error("statistic registered twice: " + name);
-  stats_.push_back(StatInfo{name, description, unit, nullptr, std::move(f)});
+  stats_.push_back(StatInfo{name, description, unit, nullptr, std::move(f), {}, 0});
+}
+
+void StatRegistry::addHistogram(const std::string& name, size_t bucket_count,
+                                std::function<std::vector<uint64_t>()> buckets,
+                                const std::string& unit, const std::string& description) {
+  if (find(name)) throw std::logic_error("statistic registered twice: " + name);
+  stats_.push_back(StatInfo{name, description, unit, nullptr, {}, std::move(buckets), bucket_count});
+}
+
+double StatInfo::value() const {
+  if (counter) return double(*counter);
+  if (!histogram) return derived();
+  const std::vector<uint64_t> b = histogram();
+  double samples = 0, sum = 0;
+  for (size_t i = 0; i < b.size(); ++i) samples += double(b[i]), sum += double(i) * double(b[i]);
+  return samples ? sum / samples : 0.0;
 }
 
 const StatInfo* StatRegistry::find(const std::string& name) const {
@@ -37,6 +54,8 @@ nlohmann::json StatRegistry::toJson() const {
   for (auto& s : stats_) {
     if (s.counter)
       j[s.name] = *s.counter;
+    else if (s.histogram)
+      j[s.name] = s.histogram();
     else
       j[s.name] = s.derived();
   }
@@ -46,9 +65,11 @@ nlohmann::json StatRegistry::toJson() const {
 std::string StatRegistry::describeMarkdown() const {
   std::ostringstream out;
   out << "| statistic | unit | kind | description |\n|---|---|---|---|\n";
-  for (auto& s : stats_)
-    out << "| `" << s.name << "` | " << s.unit << " | " << (s.counter ? "counter" : "derived")
-        << " | " << s.description << " |\n";
+  for (auto& s : stats_) {
+    out << "| `" << s.name << "` | " << s.unit << " | " << s.kind();
+    if (s.histogram) out << " 0.." << s.bucket_count - 1;
+    out << " | " << s.description << " |\n";
+  }
   return out.str();
 }
 

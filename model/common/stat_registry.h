@@ -1,7 +1,9 @@
 // StatRegistry: every statistic by name (the counter's member name; VT-d perfmon event
 // names where one exists), description and unit. Counters are plain uint64_t members
 // incremented on the hot path; the registry only points at them, and derived values are
-// computed when dumped. Output: JSON object and long-form CSV rows.
+// computed when dumped. A histogram is computed when dumped too, as its bucket counts
+// (bucket i counts samples of value i). Output: JSON object (a histogram as an array of its
+// buckets) and long-form CSV rows (one per bucket, named name[i]).
 #pragma once
 
 #include <cstdint>
@@ -18,8 +20,12 @@ struct StatInfo {
   std::string description;
   std::string unit;
   const uint64_t* counter = nullptr;   // plain counter, or
-  std::function<double()> derived;     // a value computed at dump time
-  double value() const { return counter ? double(*counter) : derived(); }
+  std::function<double()> derived;     // a value computed at dump time, or
+  std::function<std::vector<uint64_t>()> histogram;  // bucket counts computed at dump time
+  size_t bucket_count = 0;
+  // A histogram's value is the mean of its samples (0 when empty).
+  double value() const;
+  const char* kind() const { return counter ? "counter" : histogram ? "histogram" : "derived"; }
 };
 
 class StatRegistry {
@@ -28,6 +34,9 @@ class StatRegistry {
                   const std::string& description);
   void addDerived(const std::string& name, std::function<double()> f, const std::string& unit,
                   const std::string& description);
+  void addHistogram(const std::string& name, size_t bucket_count,
+                    std::function<std::vector<uint64_t>()> buckets, const std::string& unit,
+                    const std::string& description);
 
   const std::vector<StatInfo>& stats() const { return stats_; }
   const StatInfo* find(const std::string& name) const;
