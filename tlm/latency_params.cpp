@@ -1,6 +1,7 @@
 // LatencyParams description and the Cost -> picoseconds conversion.
 #include "tlm/latency_params.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "model/common/param_registry.h"
@@ -19,7 +20,21 @@ CostTimer::CostTimer(const LatencyParams& p, const UnitConfig& unit) {
   const double cycle_ps = 1e6 / p.clock_mhz;
   auto ps = [cycle_ps](uint32_t cycles) { return uint64_t(std::llround(cycles * cycle_ps)); };
   request_ps_ = ps(p.request_cycles);
-  iotlb_ps_ = ps(unit.iotlb.lookup_cycles);
+  // Split IOTLB: the per-size arrays are probed in turn, like the unified array per size;
+  // a lookup costs the slowest array's cycles.
+  uint32_t iotlb_cycles = unit.iotlb.lookup_cycles;
+  if (unit.iotlb_organisation.organisation == IotlbOrganisation::Split) {
+    iotlb_cycles = 0;
+    for (const auto& a : unit.iotlb_organisation.split) iotlb_cycles = std::max(iotlb_cycles, a.lookup_cycles);
+  }
+  iotlb_ps_ = ps(iotlb_cycles);
+  // Paging-structure caches are probed one level after the other (PDE first).
+  for (unsigned probed = 0; probed < 64; ++probed) {
+    uint32_t cycles = 0;
+    for (unsigned level = 2; level <= 5; ++level)
+      if ((probed >> level) & 1) cycles += unit.psc.at(level).lookup_cycles;
+    psc_ps_[probed] = ps(cycles);
+  }
   context_ps_ = ps(unit.context_cache.lookup_cycles);
   fault_ps_ = ps(p.fault_record_cycles);
 }

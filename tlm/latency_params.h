@@ -32,11 +32,12 @@ class CostTimer {
   CostTimer(const LatencyParams& p, const UnitConfig& unit);
   uint64_t picoseconds(const Cost& c) const {
     return request_ps_ + c.iotlb_lookups * iotlb_ps_ + c.context_cache_lookups * context_ps_ +
-           c.fault_records * fault_ps_;
+           c.fault_records * fault_ps_ + psc_ps_[c.psc_probed & 63];
   }
 
  private:
   uint64_t request_ps_, iotlb_ps_, context_ps_, fault_ps_;
+  uint64_t psc_ps_[64];  // by Cost::psc_probed: the probed paging-structure caches (bits 5:2)
 };
 
 }  // namespace vtd::tlm

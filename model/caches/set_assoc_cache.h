@@ -49,13 +49,8 @@ class SetAssocCache {
   // The payload of a valid entry with this tag in the set chosen by `index`, or null.
   Payload* lookup(uint64_t tag, uint64_t index) {
     const uint64_t want = tag | kValid;
-    if (not_scanned_) {  // one test keeps the scanned path as short as before the index
-      if (!indexed_) return nullptr;  // disabled
-      const uint32_t w = index_.find(want);
-      if (w == TagIndex::kNone) return nullptr;
-      touchIndexed(w);
-      return &data_[w];
-    }
+    // One test keeps the scanned path as short as before the index; the rest is out of line.
+    if (__builtin_expect(not_scanned_, 0)) return lookupNotScanned(want);
     const uint32_t set = uint32_t(index) & set_mask_;
     const size_t base = size_t(set) * ways_;
     const uint64_t* row = &tags_[base];
@@ -194,6 +189,13 @@ class SetAssocCache {
   }
 
   // --- indexed form (one set): order list head_ = oldest fill/use, tail_ = newest ---
+  __attribute__((noinline)) Payload* lookupNotScanned(uint64_t want) {
+    if (!indexed_) return nullptr;  // disabled
+    const uint32_t w = index_.find(want);
+    if (w == TagIndex::kNone) return nullptr;
+    touchIndexed(w);
+    return &data_[w];
+  }
   void touchIndexed(uint32_t way) {
     if (policy_ == ReplacementPolicy::Lru) {
       unlink(way);

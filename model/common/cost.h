@@ -16,6 +16,8 @@ struct Cost {
   uint8_t root_reads = 0;     // 16-byte root-entry reads
   uint8_t context_reads = 0;  // 16-byte context-entry reads
   uint8_t walk_reads = 0;     // 8-byte paging-entry reads, all levels
+  uint8_t psc_probed = 0;     // bit L set: the level-L paging-structure cache was probed
+  uint8_t psc_hit_level = 0;  // level of the paging-structure cache hit the walk began under
   uint8_t fault_records = 0;  // FRCD writes
 
   uint32_t memoryReads() const { return uint32_t(root_reads) + context_reads + walk_reads; }

@@ -2,6 +2,11 @@
 // interfaces that request them: register-based invalidation (CCMD_REG, IOTLB_REG) and
 // queued invalidation descriptors. Each returns the granularity actually performed, which
 // may be coarser than requested (always allowed), or kGranReserved for a reserved request.
+// IOTLB invalidation also covers the paging-structure caches (VT-d 3.x 6.5.1.2, 6.5.2.3;
+// FS 6.3): global and domain-selective clear them (all, or the domain's); page-selective
+// clears the domain's entries at every level whose region overlaps the range unless IH=1
+// (only leaves changed). Context-cache invalidation leaves both: software follows it with
+// an IOTLB invalidation (VT-d 3.x 6.5.1.1).
 #include "model/registers/register_map.h"
 #include "model/unit/remapping_unit.h"
 
@@ -35,16 +40,18 @@ unsigned RemappingUnit::invalidateContextCache(unsigned granularity, uint16_t di
 
 unsigned RemappingUnit::invalidateIotlb(const IotlbInvalidation& request) {
   unsigned actual = request.granularity;
-  uint32_t removed = 0;
+  uint32_t removed = 0, psc_removed = 0;
   switch (request.granularity) {
     case kGranGlobal:
       removed = iotlb_.invalidateAll();
+      psc_removed = psc_.invalidateAll();
       ++stats_.inv_iotlb_global;
       break;
     case kGranSelective:
       if (config_.unit.page_selective_invalidation && request.am <= config_.unit.max_address_mask) {
         // Address bits below the mask are ignored (the range is aligned to 2^AM pages).
         removed = iotlb_.invalidatePages(request.did, request.address, request.am);
+        if (!request.invalidation_hint) psc_removed = psc_.invalidatePages(request.did, request.address, request.am);
         ++stats_.inv_iotlb_page;
         break;
       }
@@ -53,6 +60,7 @@ unsigned RemappingUnit::invalidateIotlb(const IotlbInvalidation& request) {
       [[fallthrough]];
     case kGranDomain:
       removed = iotlb_.invalidateDomain(request.did);
+      psc_removed = psc_.invalidateDomain(request.did);
       ++stats_.inv_iotlb_domain;
       break;
     default:
@@ -60,6 +68,7 @@ unsigned RemappingUnit::invalidateIotlb(const IotlbInvalidation& request) {
       ++stats_.inv_rejected;
   }
   stats_.iotlb_entries_invalidated += removed;
+  stats_.psc_entries_invalidated += psc_removed;
   return actual;
 }
 

@@ -26,6 +26,9 @@ struct ContextInfo {
   uint8_t levels = 0;     // AW + 2
   uint8_t agaw_bits = 0;  // 30 + 9*AW
   bool fpd = false;
+  // CM=1 only (VT-d 3.x 6.1): a cached not-present or erroneous root/context entry, tagged
+  // with DID 0; the fault every request from its source gets until it is invalidated.
+  FaultReason negative = FaultReason::None;
 };
 
 struct ContextLookup {

@@ -12,12 +12,14 @@ const ContextInfo* RemappingUnit::context(SourceId sid, FaultReason& fault, bool
   ++cost.context_cache_lookups;
   if (const ContextInfo* c = context_cache_.lookup(sid)) {
     ++cost.context_cache_hits;
+    if (__builtin_expect(c->negative != FaultReason::None, 0)) return negativeContextHit(*c, fault, fpd);
     return c;
   }
   const ContextLookup r = context_reader_.lookup(memory_, root_table_, sid, cost);
   if (r.fault != FaultReason::None) {
     fault = r.fault;
     fpd = r.fpd;
+    if (config_.unit.caching_mode) cacheNegativeContext(sid, r.fault, r.fpd);
     return nullptr;
   }
   const auto filled = context_cache_.insert(sid, r.info);
@@ -75,7 +77,10 @@ Translation RemappingUnit::translate(const DmaRequest& req) {
   stats_.root_reads += c.root_reads;
   stats_.context_reads += c.context_reads;
   stats_.walk_reads += c.walk_reads;
-  stats_.walks += c.walk_reads ? 1 : 0;
+  if (c.walk_reads) {  // an IOTLB miss: one walk (paging-structure lookups: walkOnMiss)
+    ++stats_.walks;
+    ++stats_.walk_reads_per_translation[c.walk_reads];
+  }
   stats_.translations += t.translated ? 1 : 0;
   return t;
 }
@@ -127,18 +132,10 @@ void RemappingUnit::translateSecondLevel(const DmaRequest& req, const ContextInf
   IotlbEntry walked;
   const IotlbEntry* e = iotlb_.lookup(ctx.did, req.address, t.cost.iotlb_probes);
   if (e) {
-    ++t.cost.iotlb_hits;
+    ++t.cost.iotlb_hits;  // a negative entry (CM=1) has no permissions: it fails the check below
   } else {
-    const WalkResult w = walker_.walk(memory_, ctx.slptptr, ctx.levels, req.address, req.kind, t.cost);
-    if (w.fault != FaultReason::None) return fault(req, w.fault, ctx.fpd, t);
-    walked.output_page = w.output_page;
-    walked.did = ctx.did;
-    walked.size = w.size;
-    walked.permissions = w.permissions;
-    walked.snoop = w.snoop;
-    const auto filled = iotlb_.insert(req.address, walked);
-    stats_.iotlb_fill += filled.inserted ? 1 : 0;
-    stats_.iotlb_eviction += filled.evicted ? 1 : 0;
+    const FaultReason f = walkOnMiss(req, ctx, t.cost, walked);
+    if (f != FaultReason::None) return fault(req, f, ctx.fpd, t);
     e = &walked;
   }
 
@@ -147,7 +144,7 @@ void RemappingUnit::translateSecondLevel(const DmaRequest& req, const ContextInf
   const uint8_t need = req.kind == AccessKind::Write               ? kPermWrite
                        : zero_length_read && zero_length_reads_ ? kPermRW
                                                                 : kPermRead;
-  if (!(e->permissions & need)) return fault(req, deniedFault(req.kind), ctx.fpd, t);
+  if (!(e->permissions & need)) return fault(req, deniedOrNegativeFault(*e, req.kind), ctx.fpd, t);
   t.output = e->output_page | (req.address & (pageBytes(e->size) - 1));
   if (isInterruptAddress(t.output)) return fault(req, FaultReason::InterruptRangeOutput, ctx.fpd, t);
   t.translated = true;

@@ -33,13 +33,13 @@ SecondLevelWalker::SecondLevelWalker(const UnitParams& p) {
   snoop_control_ = p.snoop_control;
 }
 
-WalkResult SecondLevelWalker::walk(GuestMemory& memory, uint64_t root, unsigned levels,
-                                   uint64_t iova, AccessKind kind, Cost& cost) const {
+WalkResult SecondLevelWalker::walk(GuestMemory& memory, const WalkStart& start, uint64_t iova,
+                                   AccessKind kind, Cost& cost) const {
   WalkResult r;
   const FaultReason denied = deniedFault(kind);
-  uint64_t table = root & address_mask_;
-  uint8_t perms = kPermRW;
-  for (unsigned level = levels; level >= 1; --level) {
+  uint64_t table = start.table & address_mask_;
+  uint8_t perms = start.permissions;
+  for (unsigned level = start.level; level >= 1; --level) {
     const unsigned shift = 12 + 9 * (level - 1);
     const uint64_t slot = table + 8 * ((iova >> shift) & 0x1FF);
     uint64_t e = 0;
@@ -69,6 +69,9 @@ WalkResult SecondLevelWalker::walk(GuestMemory& memory, uint64_t root, unsigned 
       return r;
     }
     table = e & address_mask_;
+    r.pointers |= uint8_t(1u << level);
+    r.next_table[level] = table;
+    r.pointer_perms[level] = perms;
   }
   r.fault = FaultReason::PagingEntryReadError;  // unreachable: level 1 is always a leaf
   return r;

@@ -12,12 +12,16 @@ namespace vtd {
 void UnitConfig::describe(ParamRegistry& r) {
   unit.describe(r, "unit.");
   iotlb.describe(r, "iotlb.", "IOTLB");
+  iotlb_organisation.describe(r, "iotlb.");
+  psc.describe(r, "psc.");
   context_cache.describe(r, "context_cache.", "context cache");
 }
 
 std::vector<std::string> UnitConfig::validate() const {
   std::vector<std::string> errors = unit.validate();
   for (auto& e : iotlb.validate("iotlb.")) errors.push_back(e);
+  for (auto& e : iotlb_organisation.validate("iotlb.")) errors.push_back(e);
+  for (auto& e : psc.validate("psc.")) errors.push_back(e);
   for (auto& e : context_cache.validate("context_cache.")) errors.push_back(e);
   return errors;
 }
@@ -53,11 +57,11 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, GuestMemory& memory)
       fault_event_(regs_, R_FECTL, R_FEDATA, R_FEADDR, R_FEUADDR),
       recorder_(regs_, fault_event_, config_.unit.fault_records,
                 config_.unit.collapse_same_source_faults, config_.unit.device_tlb),
-      context_reader_(config_.unit), walker_(config_.unit), iotlb_(config_.iotlb),
+      context_reader_(config_.unit), walker_(config_.unit), iotlb_(config_.iotlb, config_.iotlb_organisation),
       context_cache_(config_.context_cache),
       input_limit_mask_(~addressMask(config_.unit.mgaw_bits)),
       zero_length_reads_(config_.unit.zero_length_reads),
-      qi_(config_.unit, regs_, memory_, fault_event_, *this, stats_) {}
+      qi_(config_.unit, regs_, memory_, fault_event_, *this, stats_), psc_(config_.psc) {}
 
 uint64_t RemappingUnit::mmioRead(uint32_t offset, unsigned size) {
   ++stats_.mmio_reads;
@@ -102,6 +106,7 @@ void RemappingUnit::reset() {
   regs_.reset();
   recorder_.reset();
   iotlb_.invalidateAll();
+  psc_.invalidateAll();
   context_cache_.invalidateAll();
   root_table_ = 0;
   ttm_ = 0;

@@ -4,8 +4,9 @@
 // GuestMemory and reports generated events to an InterruptSink. Every operation says what
 // it touched in a Cost. Faults are values, recorded as the spec says (FS 7).
 // Implemented: legacy mode (TTM=00) with second-level and pass-through contexts, register
-// and queued invalidation, primary fault logging. Not yet: scalable mode, interrupt
-// remapping, ATS (they are refused by UnitParams::validate()).
+// and queued invalidation, primary fault logging; context cache, IOTLB (unified or split)
+// and second-level paging-structure caches, with caching mode (CAP.CM) negative entries.
+// Not yet: scalable mode, interrupt remapping, ATS (refused by UnitParams::validate()).
 #pragma once
 
 #include <array>
@@ -15,6 +16,7 @@
 #include "model/caches/cache_params.h"
 #include "model/caches/context_cache.h"
 #include "model/caches/iotlb.h"
+#include "model/caches/paging_structure_cache.h"
 #include "model/common/guest_memory.h"
 #include "model/common/interrupt_sink.h"
 #include "model/common/types.h"
@@ -43,9 +45,11 @@ struct IotlbInvalidation {
 struct UnitConfig {
   UnitParams unit;
   CacheParams iotlb{128, 8, ReplacementPolicy::Lru, 1, 2, true};
+  IotlbOrganisationParams iotlb_organisation;  // iotlb.organisation, iotlb.{4k,2m,1g}.*
+  PagingStructureCacheParams psc;               // psc.{pml5e,pml4e,pdpe,pde}.*
   CacheParams context_cache{64, 4, ReplacementPolicy::Lru, 1, 1, true};
 
-  void describe(ParamRegistry& r);  // "unit.*", "iotlb.*", "context_cache.*"
+  void describe(ParamRegistry& r);  // "unit.*", "iotlb.*", "psc.*", "context_cache.*"
   std::vector<std::string> validate() const;
 };
 
@@ -82,6 +86,7 @@ class RemappingUnit : private InvalidationHandler {
   const RegisterFile& registers() const { return regs_; }
   const Iotlb& iotlb() const { return iotlb_; }
   const ContextCache& contextCache() const { return context_cache_; }
+  const PagingStructureCaches& pagingStructureCaches() const { return psc_; }
   const FaultRecorder& faultRecorder() const { return recorder_; }
   uint64_t faultEventsSent() const { return fault_event_.sent(); }
   const QueuedInvalidation& queuedInvalidation() const { return qi_; }
@@ -123,6 +128,11 @@ class RemappingUnit : private InvalidationHandler {
   void applyWrite(uint32_t offset, unsigned size, uint64_t value);
   void fault(const DmaRequest& req, FaultReason reason, bool fpd, Translation& t);
   const ContextInfo* context(SourceId sid, FaultReason& fault, bool& fpd, Cost& cost);
+  // IOTLB miss (translation/cache_fills.cpp): paging-structure caches, walk, fills.
+  FaultReason walkOnMiss(const DmaRequest& req, const ContextInfo& ctx, Cost& cost, IotlbEntry& out);
+  void cacheNegativeContext(SourceId sid, FaultReason reason, bool fpd);
+  const ContextInfo* negativeContextHit(const ContextInfo& c, FaultReason& fault, bool& fpd);
+  FaultReason deniedOrNegativeFault(const IotlbEntry& e, AccessKind kind);
 
   uint32_t gsts() const { return uint32_t(regs_.get(R_GSTS)); }
 
@@ -145,6 +155,7 @@ class RemappingUnit : private InvalidationHandler {
   uint64_t input_limit_mask_;    // bits at or above MGAW
   bool zero_length_reads_;       // CAP.ZLR
   QueuedInvalidation qi_;        // the invalidation queue (invalidation/queued_invalidation.h)
+  PagingStructureCaches psc_;    // off the IOTLB-hit path's cache lines
 };
 
 }  // namespace vtd

@@ -22,7 +22,7 @@ void UnitParams::describe(ParamRegistry& r, const std::string& p) {
   r.addBool(p + "superpage_1g", superpage_1g, "1 GiB second-level leaves (CAP.SLLPS bit 1)");
   r.addBool(p + "page_selective_invalidation", page_selective_invalidation, "page-selective IOTLB invalidation (CAP.PSI)");
   r.addUInt(p + "max_address_mask", max_address_mask, 0, 63, "", "largest address-mask value for page invalidation (CAP.MAMV)");
-  r.addBool(p + "caching_mode", caching_mode, "caching mode (CAP.CM): not-present entries may be cached");
+  r.addBool(p + "caching_mode", caching_mode, "caching mode (CAP.CM): not-present and erroneous entries are cached (negative IOTLB and context-cache entries) until invalidated");
   r.addBool(p + "write_buffer_flush", write_buffer_flush, "software must flush the write buffer (CAP.RWBF)");
   r.addBool(p + "drain_reads", drain_reads, "read draining supported (CAP.DRD)");
   r.addBool(p + "drain_writes", drain_writes, "write draining supported (CAP.DWD)");

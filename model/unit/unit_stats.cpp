@@ -26,10 +26,31 @@ void UnitStats::describe(StatRegistry& r, const std::string& p) const {
   c("ctxt_cache_hit", ctxt_cache_hit, "lookups", "context-cache hits");
   c("ctxt_cache_fill", ctxt_cache_fill, "entries", "context-cache fills");
   c("ctxt_cache_eviction", ctxt_cache_eviction, "entries", "valid context-cache entries replaced by a fill");
+  static const char* const kSize[3][2] = {{"4k", "4 KiB"}, {"2m", "2 MiB"}, {"1g", "1 GiB"}};
+  for (unsigned sz = 0; sz < 3; ++sz)
+    r.addCounter(p + "iotlb_eviction_" + kSize[sz][0], iotlb_eviction_size[sz], "entries",
+                 std::string("valid IOTLB entries of ") + kSize[sz][1] + " pages replaced by a fill (split organisation: that array's evictions)");
+  static const char* const kLevel[6][2] = {{"", ""}, {"", ""}, {"pde", "PDE"}, {"pdpe", "PDPE"}, {"pml4e", "PML4E"}, {"pml5e", "PML5E"}};
+  for (unsigned lvl = 5; lvl >= 2; --lvl) {
+    const std::string l = kLevel[lvl][0], cache = std::string(kLevel[lvl][1]) + " cache";
+    r.addCounter(p + "ss_nonleaf_lookup_" + l, ss_nonleaf_lookup[lvl], "lookups", cache + ": lookups (IOTLB misses probe from the PDE level up, stopping at a hit)");
+    r.addCounter(p + "ss_nonleaf_hit_" + l, ss_nonleaf_hit[lvl], "lookups", cache + ": hits (the walk starts in the table below)");
+    r.addCounter(p + "psc_fill_" + l, psc_fill[lvl], "entries", cache + ": fills by walks");
+    r.addCounter(p + "psc_eviction_" + l, psc_eviction[lvl], "entries", cache + ": valid entries replaced by a fill");
+  }
+  c("iotlb_negative_fill", iotlb_negative_fill, "entries", "CAP.CM: not-present or reserved-bit paging entries cached in the IOTLB");
+  c("iotlb_negative_hit", iotlb_negative_hit, "lookups", "CAP.CM: IOTLB hits on a negative entry (the request faults without a walk)");
+  c("ctxt_cache_negative_fill", ctxt_cache_negative_fill, "entries", "CAP.CM: not-present or erroneous root/context entries cached (DID 0)");
+  c("ctxt_cache_negative_hit", ctxt_cache_negative_hit, "lookups", "CAP.CM: context-cache hits on a negative entry (the request faults without a read)");
   c("walks", walks, "walks", "second-level page walks (IOTLB misses that reached the tables)");
   c("walk_reads", walk_reads, "reads", "8-byte paging-entry reads by walks");
   c("root_reads", root_reads, "reads", "root-entry reads");
   c("context_reads", context_reads, "reads", "context-entry reads");
+  r.addHistogram(p + "walk_reads_per_translation", walk_reads_per_translation.size(), [this] {
+    std::vector<uint64_t> b(walk_reads_per_translation.begin(), walk_reads_per_translation.end());
+    b[0] = iotlb_hit;  // an IOTLB hit reads nothing; a miss always reads at least the leaf
+    return b; }, "translations",
+    "paging-entry reads per IOTLB lookup (0 = IOTLB hit; fewer than the table's levels after a paging-structure cache hit); value = mean");
   c("faults", faults, "faults", "requests blocked by a fault condition");
   c("faults_recorded", faults_recorded, "faults", "faults written to a fault recording register");
   c("faults_suppressed_fpd", faults_suppressed_fpd, "faults", "qualified faults not recorded because FPD=1");
@@ -52,6 +73,7 @@ void UnitStats::describe(StatRegistry& r, const std::string& p) const {
   c("inv_rejected", inv_rejected, "invalidations", "invalidation requests with a reserved granularity (reported as 0)");
   c("ctxt_cache_entries_invalidated", ctxt_cache_entries_invalidated, "entries", "context-cache entries removed by invalidations");
   c("iotlb_entries_invalidated", iotlb_entries_invalidated, "entries", "IOTLB entries removed by invalidations");
+  c("psc_entries_invalidated", psc_entries_invalidated, "entries", "paging-structure cache entries removed by IOTLB invalidations (all levels)");
   c("inv_desc_context_global", inv_desc_context_global, "descriptors", "context-cache invalidate descriptors, global");
   c("inv_desc_context_domain", inv_desc_context_domain, "descriptors", "context-cache invalidate descriptors, domain-selective");
   c("inv_desc_context_device", inv_desc_context_device, "descriptors", "context-cache invalidate descriptors, device-selective");

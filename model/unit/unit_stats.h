@@ -28,11 +28,23 @@ struct UnitStats {
   uint64_t ctxt_cache_hit = 0;
   uint64_t ctxt_cache_fill = 0;
   uint64_t ctxt_cache_eviction = 0;
+  std::array<uint64_t, 3> iotlb_eviction_size{};  // by the replaced entry's page size
+  // paging-structure caches, by level (index 2 PDE .. 5 PML5E; VT-d perfmon ss_nonleaf_*)
+  std::array<uint64_t, 6> ss_nonleaf_lookup{};
+  std::array<uint64_t, 6> ss_nonleaf_hit{};
+  std::array<uint64_t, 6> psc_fill{};
+  std::array<uint64_t, 6> psc_eviction{};
+  // caching mode (CAP.CM): negative entries
+  uint64_t iotlb_negative_fill = 0;
+  uint64_t iotlb_negative_hit = 0;
+  uint64_t ctxt_cache_negative_fill = 0;
+  uint64_t ctxt_cache_negative_hit = 0;
   // walks
   uint64_t walks = 0;
   uint64_t walk_reads = 0;
   uint64_t root_reads = 0;
   uint64_t context_reads = 0;
+  std::array<uint64_t, 6> walk_reads_per_translation{};  // misses by walk reads, 1..5 ([0]: hits, at dump)
   // faults
   uint64_t faults = 0;
   uint64_t faults_recorded = 0;
@@ -51,6 +63,7 @@ struct UnitStats {
   uint64_t inv_rejected = 0;              // reserved granularity: CAIG/IAIG = 0
   uint64_t ctxt_cache_entries_invalidated = 0;
   uint64_t iotlb_entries_invalidated = 0;
+  uint64_t psc_entries_invalidated = 0;
   // queued invalidation (descriptors by type and requested granularity)
   uint64_t inv_desc_context_global = 0;
   uint64_t inv_desc_context_domain = 0;

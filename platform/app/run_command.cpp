@@ -57,6 +57,14 @@ void printSummary(const StatRegistry& st, const ScenarioReport& rep, double host
   row("context-cache lookups / hits", withThousands(v("vtd.ctxt_cache_lookup")) + " / " + withThousands(v("vtd.ctxt_cache_hit")));
   std::snprintf(line, sizeof line, "%s  (%.2f reads per walk)", withThousands(v("vtd.walks")).c_str(), st.value("vtd.walk_reads_per_walk"));
   row("page walks", line);
+  std::string psc;
+  for (const char* level : {"pde", "pdpe", "pml4e", "pml5e"}) {
+    const uint64_t lookups = v(("vtd.ss_nonleaf_lookup_" + std::string(level)).c_str());
+    if (!lookups) continue;
+    psc += (psc.empty() ? "" : ", ") + std::string(level) + " " +
+           withThousands(v(("vtd.ss_nonleaf_hit_" + std::string(level)).c_str())) + " / " + withThousands(lookups);
+  }
+  row("paging-structure hits", psc.empty() ? "none probed" : psc);
   row("faults (recorded)", withThousands(v("vtd.faults")) + " (" + withThousands(v("vtd.faults_recorded")) +
                                "), fault events " + withThousands(v("vtd.fault_events")));
   row("interrupts delivered", withThousands(v("intc.delivered")) + "  (" + withThousands(rep.device_interrupts) + " device, " +

@@ -338,11 +338,13 @@ TEST_F(Translation, IotlbCapacityAndEviction) {
   EXPECT_EQ(dmaRead(kDev, 1ull << 12).cost.iotlb_hits, 0u);
 }
 
-// A disabled IOTLB misses every time and walks every time, with correct results.
+// A disabled IOTLB misses every time and walks every time, with correct results; with the
+// paging-structure caches off too, every walk reads all four levels.
 TEST_F(Translation, DisabledCachesStillTranslate) {
   UnitConfig c;
   c.iotlb.enable = false;
   c.context_cache.enable = false;
+  for (auto& level : c.psc.level) level.enable = false;
   build(c);
   const uint64_t top = attach(4);
   tables->map(top, 4, 0x7000, 0x10000, PageSize::Size4K);
