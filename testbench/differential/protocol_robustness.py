@@ -193,10 +193,20 @@ def _wait_for_files(proc, paths):
 
 
 def _connect(path):
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(REPLY_TIMEOUT)
-    sock.connect(path)
-    return sock
+    """Connects, retrying while the server has bound the path but not yet called listen()
+    (the file exists before connections are accepted: a refusal then is not an error)."""
+    deadline = time.monotonic() + REPLY_TIMEOUT
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(REPLY_TIMEOUT)
+        try:
+            sock.connect(path)
+            return sock
+        except ConnectionRefusedError:
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _stopped_cleanly(proc, paths):
