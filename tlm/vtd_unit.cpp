@@ -14,7 +14,7 @@ VtdUnit::VtdUnit(const sc_core::sc_module_name& name, const UnitConfig& config,
                  const LatencyParams& latency)
     : sc_module(name), dma_in("dma_in"), mmio_in("mmio_in"), mem_out("mem_out"),
       msi_out("msi_out"), guest_memory_(mem_out, current_delay_), unit_(config, guest_memory_),
-      cost_timer_(latency, config),
+      checker_log_(config.checker, this->name()), cost_timer_(latency, config),
       register_access_(double(latency.register_access_ns), sc_core::SC_NS) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
     SC_REPORT_FATAL(this->name(), "the platform expects a 1 ps time resolution");
@@ -22,6 +22,7 @@ VtdUnit::VtdUnit(const sc_core::sc_module_name& name, const UnitConfig& config,
   mmio_in.register_b_transport(this, &VtdUnit::mmioTransport);
   mmio_in.register_transport_dbg(this, &VtdUnit::mmioDebug);
   unit_.setInterruptSink(this);
+  checker_log_.attach(unit_.diagnostics());
   msi_payload_.set_command(::tlm::TLM_WRITE_COMMAND);
   msi_payload_.set_data_ptr(reinterpret_cast<unsigned char*>(&msi_data_));
   msi_payload_.set_data_length(4);

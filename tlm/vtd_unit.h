@@ -18,6 +18,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "model/unit/remapping_unit.h"
+#include "tlm/checker_log.h"
 #include "tlm/latency_params.h"
 #include "tlm/requester_extension.h"
 #include "tlm/tlm_guest_memory.h"
@@ -68,6 +69,7 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink {
   sc_core::sc_time* current_delay_ = nullptr;  // delay of the transaction being served
   TlmGuestMemory<VtdUnit> guest_memory_;
   RemappingUnit unit_;
+  CheckerLog checker_log_;
   CostTimer cost_timer_;
   sc_core::sc_time register_access_;
   ::tlm::tlm_generic_payload msi_payload_;

@@ -11,7 +11,8 @@ const char* diagnosticName(DiagnosticKind k) {
     case DiagnosticKind::StaleContextEntry: return "stale_context_entry";
     case DiagnosticKind::StalePagingStructureEntry: return "stale_paging_structure_entry";
     case DiagnosticKind::TranslationEnabledWithoutRootTable: return "te_without_root_table";
-    case DiagnosticKind::RootTableChangedWhileTranslating: return "srtp_while_translating";
+    case DiagnosticKind::NoGlobalInvalidationAfterSrtp: return "srtp_without_global_invalidation";
+    case DiagnosticKind::ContextInvalidationWithoutIotlb: return "context_invalidation_without_iotlb";
     case DiagnosticKind::QueueEnabledNotEmpty: return "qie_with_nonempty_queue";
     case DiagnosticKind::QueueDisabledNotEmpty: return "qi_disabled_with_pending_descriptors";
     case DiagnosticKind::RegisterInvalidationWhileQueued: return "register_invalidation_while_qi";
@@ -23,7 +24,15 @@ const char* diagnosticName(DiagnosticKind k) {
 void DiagnosticLog::report(DiagnosticKind kind, uint64_t sequence, std::string text) {
   ++counts_[size_t(kind)];
   Diagnostic d{kind, sequence, std::move(text)};
-  if (sink_) sink_(d);
+  if (sink_ && forwarded_ <= forward_) {
+    if (forwarded_ == forward_) {
+      Diagnostic note{kind, sequence, "report limit reached (checker.max_reports): later findings are only counted"};
+      sink_(note);
+    } else {
+      sink_(d);
+    }
+    ++forwarded_;
+  }
   if (kept_.size() < keep_) kept_.push_back(std::move(d));
 }
 
@@ -36,6 +45,7 @@ uint64_t DiagnosticLog::total() const {
 void DiagnosticLog::clear() {
   counts_ = {};
   kept_.clear();
+  forwarded_ = 0;
 }
 
 void DiagnosticLog::describeStats(StatRegistry& r, const std::string& p) const {
@@ -44,7 +54,8 @@ void DiagnosticLog::describeStats(StatRegistry& r, const std::string& p) const {
       "context-cache hits whose cached entry differs from the context entry in memory",
       "paging-structure-cache hits whose cached entry differs from memory",
       "GCMD.TE set before any root table was latched with SRTP",
-      "GCMD.SRTP while translation is enabled (caches must be invalidated afterwards)",
+      "DMA translated after GCMD.SRTP replaced the root table of non-empty caches, before global context-cache and IOTLB invalidations",
+      "DMA translated after a context-cache invalidation that no IOTLB invalidation followed (VT-d 6.5.1.1 asks for one)",
       "GCMD.QIE set while IQT is not 0",
       "queued invalidation disabled with descriptors not yet fetched",
       "register-based invalidation requested while queued invalidation is enabled",

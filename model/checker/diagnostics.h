@@ -1,8 +1,9 @@
 // Diagnostics: what the driver checker reports. Real hardware silently uses a stale cache
 // entry or tolerates a misordered programming step; the model can see both and say so.
 // A Diagnostic is one finding (kind, one-line text); DiagnosticLog keeps counters per kind,
-// the first N findings in memory, and forwards each to an optional sink (the platform
-// writes them to a file or stderr). The model itself never does I/O.
+// the first N findings in memory, and forwards the first M to an optional sink (the
+// platform writes them to a file or stderr), then one note that later ones are only
+// counted. The model itself never does I/O.
 #pragma once
 
 #include <array>
@@ -23,7 +24,8 @@ enum class DiagnosticKind : uint8_t {
   StalePagingStructureEntry,
   // Programming order mistakes.
   TranslationEnabledWithoutRootTable,   // GCMD.TE before any GCMD.SRTP
-  RootTableChangedWhileTranslating,     // GCMD.SRTP while TE=1: caches must then be flushed
+  NoGlobalInvalidationAfterSrtp,        // DMA after SRTP, caches not globally invalidated
+  ContextInvalidationWithoutIotlb,      // DMA after a context-cache invalidation, no IOTLB one
   QueueEnabledNotEmpty,                 // GCMD.QIE with IQT != 0 (the queue restarts at 0)
   QueueDisabledNotEmpty,                // GCMD.QIE cleared while IQH != IQT
   RegisterInvalidationWhileQueued,      // CCMD/IOTLB_REG command while QI is enabled
@@ -42,10 +44,14 @@ class DiagnosticLog {
  public:
   using Sink = std::function<void(const Diagnostic&)>;
 
-  explicit DiagnosticLog(size_t keep = 256) : keep_(keep) {}
+  explicit DiagnosticLog(size_t keep = 256, uint64_t forward = ~0ull) : keep_(keep), forward_(forward) {}
 
   void report(DiagnosticKind kind, uint64_t sequence, std::string text);
   void setSink(Sink sink) { sink_ = std::move(sink); }
+  void setLimits(size_t keep, uint64_t forward) {
+    keep_ = keep;
+    forward_ = forward;
+  }
 
   uint64_t count(DiagnosticKind k) const { return counts_[size_t(k)]; }
   uint64_t total() const;
@@ -55,6 +61,8 @@ class DiagnosticLog {
 
  private:
   size_t keep_;
+  uint64_t forward_;  // findings passed to the sink; the next one gets a "counted only" note
+  uint64_t forwarded_ = 0;
   std::array<uint64_t, size_t(DiagnosticKind::kCount)> counts_{};
   std::vector<Diagnostic> kept_;
   Sink sink_;

@@ -6,6 +6,12 @@
 
 namespace vtd {
 
+std::string sourceText(SourceId s) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%02x:%02x.%x", s.bus(), s.devfn() >> 3, s.devfn() & 7);
+  return b;
+}
+
 std::string InvalidationRecord::describe() const {
   char b[192];
   const char* how = queued ? "queued" : "register";
@@ -14,8 +20,8 @@ std::string InvalidationRecord::describe() const {
       case 1: std::snprintf(b, sizeof b, "context-cache global (%s)", how); break;
       case 2: std::snprintf(b, sizeof b, "context-cache domain DID %u (%s)", did, how); break;
       default:
-        std::snprintf(b, sizeof b, "context-cache device %02x:%02x.%x FM %u (%s)", source.bus(),
-                      source.devfn() >> 3, source.devfn() & 7, function_mask, how);
+        std::snprintf(b, sizeof b, "context-cache device %s FM %u (%s)", sourceText(source).c_str(),
+                      function_mask, how);
     }
   } else {
     switch (granularity) {
@@ -39,13 +45,15 @@ void InvalidationHistory::record(const InvalidationRecord& r) {
 }
 
 std::optional<InvalidationRecord> InvalidationHistory::lastCoveringIotlb(uint16_t did, uint64_t iova,
-                                                                         uint64_t page_bytes) const {
+                                                                         uint64_t page_bytes,
+                                                                         bool paging_structure) const {
   for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
     const InvalidationRecord& r = *it;
     if (r.target != InvalidationRecord::Target::Iotlb) continue;
     if (r.granularity == 1) return r;
     if (r.did != did) continue;
     if (r.granularity == 2) return r;
+    if (paging_structure && r.invalidation_hint) continue;  // IH=1 keeps non-leaf entries
     // Page-selective: the entry's page overlaps [address, address + 2^(12+am)).
     const uint64_t span = 1ull << (12 + r.am);
     const uint64_t base = r.address & ~(span - 1);

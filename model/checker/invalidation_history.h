@@ -13,6 +13,9 @@
 
 namespace vtd {
 
+// "bb:dd.f", as lspci prints a PCI requester id.
+std::string sourceText(SourceId s);
+
 struct InvalidationRecord {
   enum class Target : uint8_t { ContextCache, Iotlb };
   Target target = Target::Iotlb;
@@ -35,8 +38,10 @@ class InvalidationHistory {
 
   void record(const InvalidationRecord& r);
   // The most recent record whose scope covers an IOTLB entry of `did` for the page at
-  // `iova` of `page_bytes`, or for a context entry of `source` in `did`.
-  std::optional<InvalidationRecord> lastCoveringIotlb(uint16_t did, uint64_t iova, uint64_t page_bytes) const;
+  // `iova` of `page_bytes` (for a paging-structure-cache entry: the region it maps, and
+  // page-selective records with IH=1 do not count), or a context entry of `source` in `did`.
+  std::optional<InvalidationRecord> lastCoveringIotlb(uint16_t did, uint64_t iova, uint64_t page_bytes,
+                                                      bool paging_structure = false) const;
   std::optional<InvalidationRecord> lastCoveringContext(SourceId source, uint16_t did) const;
   bool truncated() const { return dropped_ > 0; }
   void clear();

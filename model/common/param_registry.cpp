@@ -101,6 +101,17 @@ void ParamRegistry::addBool(const std::string& path, bool& value, const std::str
   add(std::move(info));
 }
 
+void ParamRegistry::addString(const std::string& path, std::string& value, const std::string& description) {
+  ParamInfo info{path, "string", description, "", "text", {}, {}, {}};
+  info.get = [&value] { return nlohmann::json(value); };
+  info.setText = [&value](const std::string& t) { value = t; };
+  info.setJson = [&value](const nlohmann::json& j) {
+    if (!j.is_string()) throw ConfigError("expected a string");
+    value = j.get<std::string>();
+  };
+  add(std::move(info));
+}
+
 // One implementation for every unsigned width; the range check keeps values in the type.
 template <class T>
 void ParamRegistry::addUnsigned(const std::string& path, T& value, uint64_t min, uint64_t max,

@@ -24,7 +24,7 @@ class ConfigError : public std::runtime_error {
 
 struct ParamInfo {
   std::string path;
-  std::string type;  // "bool", "uint", "real", "choice", "list"
+  std::string type;  // "bool", "uint", "real", "choice", "list", "string"
   std::string description;
   std::string unit;
   std::string range;  // human-readable range or choices
@@ -45,6 +45,9 @@ class ParamRegistry {
                const std::string& description);
   void addUIntList(const std::string& path, std::vector<uint32_t>& value,
                    std::vector<uint32_t> allowed, const std::string& unit, const std::string& description);
+
+  // Free text (a file name): any string is accepted.
+  void addString(const std::string& path, std::string& value, const std::string& description);
 
   template <class Enum>
   void addChoice(const std::string& path, Enum& value,

@@ -35,6 +35,15 @@ unsigned RemappingUnit::invalidateContextCache(unsigned granularity, uint16_t di
       ++stats_.inv_rejected;
   }
   stats_.ctxt_cache_entries_invalidated += removed;
+  if (check_translations_ && actual != kGranReserved) {
+    InvalidationRecord r;
+    r.target = InvalidationRecord::Target::ContextCache;
+    r.granularity = actual;
+    r.did = did;
+    r.source = sid;
+    r.function_mask = fm;
+    recordInvalidation(r);
+  }
   return actual;
 }
 
@@ -69,6 +78,16 @@ unsigned RemappingUnit::invalidateIotlb(const IotlbInvalidation& request) {
   }
   stats_.iotlb_entries_invalidated += removed;
   stats_.psc_entries_invalidated += psc_removed;
+  if (check_translations_ && actual != kGranReserved) {
+    InvalidationRecord r;
+    r.target = InvalidationRecord::Target::Iotlb;
+    r.granularity = actual;
+    r.did = request.did;
+    r.address = request.address;
+    r.am = request.am;
+    r.invalidation_hint = request.invalidation_hint;
+    recordInvalidation(r);
+  }
   return actual;
 }
 

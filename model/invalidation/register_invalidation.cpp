@@ -24,6 +24,7 @@ void RemappingUnit::onCcmdWrite(const RegisterFile::Write& w) {
   const uint64_t cmd = w.new_value;
   if (gsts() & gsts::QIES) {
     ++stats_.inv_register_while_qi;
+    noteRegisterInvalidationWhileQueued("CCMD_REG context-cache invalidation");
     regs_.set(R_CCMD, setBits(cmd & ~ccmd::ICC, ccmd::kCaigHi, ccmd::kCaigLo, kGranReserved));
     return;
   }
@@ -40,6 +41,7 @@ void RemappingUnit::onIotlbWrite(const RegisterFile::Write& w) {
   const uint64_t cmd = w.new_value;
   if (gsts() & gsts::QIES) {
     ++stats_.inv_register_while_qi;
+    noteRegisterInvalidationWhileQueued("IOTLB_REG invalidation");
     regs_.set(R_IOTLB, setBits(cmd & ~iotlb::IVT, iotlb::kIaigHi, iotlb::kIaigLo, kGranReserved));
     return;
   }

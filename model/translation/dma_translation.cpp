@@ -82,6 +82,7 @@ Translation RemappingUnit::translate(const DmaRequest& req) {
     ++stats_.walk_reads_per_translation[c.walk_reads];
   }
   stats_.translations += t.translated ? 1 : 0;
+  if (__builtin_expect(check_translations_, 0)) checkTranslation(req, t);
   return t;
 }
 

@@ -25,7 +25,10 @@ void RemappingUnit::onGcmdWrite(const RegisterFile::Write& w) {
   if (toggled & gcmd::TE) setTranslationEnable(value & gcmd::TE);
   if (fired & gcmd::SRTP) latchRootTable();
   if (fired & gcmd::WBF) flushWriteBuffer();
-  if (toggled & gcmd::QIE) qi_.setEnabled(value & gcmd::QIE);
+  if (toggled & gcmd::QIE) {
+    noteQueueEnable(value & gcmd::QIE);
+    qi_.setEnabled(value & gcmd::QIE);
+  }
 }
 
 // SRTP latches RTADDR (address and TTM); RTPS reads 1 once the latch is done, which in
@@ -37,11 +40,16 @@ void RemappingUnit::latchRootTable() {
   ttm_ = uint8_t(getBits(rtaddr, rtaddr::kTtmHi, rtaddr::kTtmLo));
   root_latched_ = true;
   regs_.set(R_GSTS, gsts() | gsts::RTPS);
+  noteRootTableLatched();
 }
 
 // TE switches translation at a request boundary; the model has no requests in flight.
 void RemappingUnit::setTranslationEnable(bool on) {
-  if (on && !root_latched_) ++stats_.te_enabled_without_root;
+  if (on && !root_latched_) {
+    ++stats_.te_enabled_without_root;
+    reportOrdering(DiagnosticKind::TranslationEnabledWithoutRootTable,
+                   "GCMD.TE set before GCMD.SRTP latched a root table: every DMA request now faults");
+  }
   regs_.set(R_GSTS, on ? (gsts() | gsts::TES) : (gsts() & ~gsts::TES));
 }
 

@@ -15,6 +15,7 @@ void UnitConfig::describe(ParamRegistry& r) {
   iotlb_organisation.describe(r, "iotlb.");
   psc.describe(r, "psc.");
   context_cache.describe(r, "context_cache.", "context cache");
+  checker.describe(r, "checker.");
 }
 
 std::vector<std::string> UnitConfig::validate() const {
@@ -61,7 +62,8 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, GuestMemory& memory)
       context_cache_(config_.context_cache),
       input_limit_mask_(~addressMask(config_.unit.mgaw_bits)),
       zero_length_reads_(config_.unit.zero_length_reads),
-      qi_(config_.unit, regs_, memory_, fault_event_, *this, stats_), psc_(config_.psc) {}
+      qi_(config_.unit, regs_, memory_, fault_event_, *this, stats_), psc_(config_.psc),
+      checker_(config_.checker), check_translations_(config_.checker.any()) {}
 
 uint64_t RemappingUnit::mmioRead(uint32_t offset, unsigned size) {
   ++stats_.mmio_reads;
@@ -111,6 +113,9 @@ void RemappingUnit::reset() {
   root_table_ = 0;
   ttm_ = 0;
   root_latched_ = false;
+  checker_.history.clear();
+  checker_.srtp_pending = false;
+  checker_.context_without_iotlb.clear();
 }
 
 void RemappingUnit::resetStats() {
@@ -126,6 +131,7 @@ void RemappingUnit::describeStats(StatRegistry& r, const std::string& prefix) co
   r.addCounter(prefix + "fault_events_held", fault_event_.held(), "events",
                "fault events held pending because FECTL.IM was set");
   qi_.describeStats(r, prefix);
+  checker_.log.describeStats(r, prefix + "checker.");
   r.addCounter(prefix + "mmio_unknown", regs_.unknownAccessesRef(), "accesses",
                "accesses to offsets with no register (read 0, write ignored)");
   r.addCounter(prefix + "mmio_refused", regs_.refusedAccessesRef(), "accesses",

@@ -17,6 +17,7 @@
 #include "model/caches/context_cache.h"
 #include "model/caches/iotlb.h"
 #include "model/caches/paging_structure_cache.h"
+#include "model/checker/checker_state.h"
 #include "model/common/guest_memory.h"
 #include "model/common/interrupt_sink.h"
 #include "model/common/types.h"
@@ -48,8 +49,9 @@ struct UnitConfig {
   IotlbOrganisationParams iotlb_organisation;  // iotlb.organisation, iotlb.{4k,2m,1g}.*
   PagingStructureCacheParams psc;               // psc.{pml5e,pml4e,pdpe,pde}.*
   CacheParams context_cache{64, 4, ReplacementPolicy::Lru, 1, 1, true};
+  CheckerParams checker;  // checker.*: the driver checker (off by default)
 
-  void describe(ParamRegistry& r);  // "unit.*", "iotlb.*", "psc.*", "context_cache.*"
+  void describe(ParamRegistry& r);  // "unit.*", "iotlb.*", "psc.*", "context_cache.*", "checker.*"
   std::vector<std::string> validate() const;
 };
 
@@ -90,6 +92,10 @@ class RemappingUnit : private InvalidationHandler {
   const FaultRecorder& faultRecorder() const { return recorder_; }
   uint64_t faultEventsSent() const { return fault_event_.sent(); }
   const QueuedInvalidation& queuedInvalidation() const { return qi_; }
+  // The driver checker's findings (checker.*); the platform sets the log's sink.
+  DiagnosticLog& diagnostics() { return checker_.log; }
+  const DiagnosticLog& diagnostics() const { return checker_.log; }
+  const InvalidationHistory& invalidationHistory() const { return checker_.history; }
 
   // Power-on reset of registers, caches and latched state (statistics are kept).
   void reset();
@@ -136,6 +142,17 @@ class RemappingUnit : private InvalidationHandler {
 
   uint32_t gsts() const { return uint32_t(regs_.get(R_GSTS)); }
 
+  // Driver checker (checker/stale_check.cpp, checker/ordering_check.cpp). None of these
+  // run unless checker.stale or checker.ordering is on.
+  void checkTranslation(const DmaRequest& req, const Translation& t);
+  void checkStale(const DmaRequest& req, const Translation& t);
+  void checkPendingOrdering(const DmaRequest& req, const ContextInfo* ctx);
+  void recordInvalidation(InvalidationRecord r);
+  void noteRootTableLatched();
+  void noteQueueEnable(bool on);
+  void noteRegisterInvalidationWhileQueued(const char* which);
+  void reportOrdering(DiagnosticKind kind, std::string text);
+
   UnitConfig config_;
   GuestMemory& memory_;
   RegisterFile regs_;
@@ -156,6 +173,8 @@ class RemappingUnit : private InvalidationHandler {
   bool zero_length_reads_;       // CAP.ZLR
   QueuedInvalidation qi_;        // the invalidation queue (invalidation/queued_invalidation.h)
   PagingStructureCaches psc_;    // off the IOTLB-hit path's cache lines
+  CheckerState checker_;
+  bool check_translations_;      // checker.stale or checker.ordering: look at every DMA
 };
 
 }  // namespace vtd

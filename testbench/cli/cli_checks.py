@@ -49,6 +49,29 @@ def check_run(vtdsim):
             fail("effective_config.json does not hold the defaults")
 
 
+# The default scenario's firmware follows the Linux programming order and invalidates
+# after every change: with both checks on, the run must be clean, the log created and
+# empty, and every checker counter present in the statistics.
+def check_checker(vtdsim):
+    with tempfile.TemporaryDirectory() as out:
+        log = os.path.join(out, "checker.log")
+        p = run([vtdsim, "run", "--out", out, "--set", "checker.stale=on", "--set", "checker.ordering=on",
+                 "--set", "checker.log=" + log])
+        if p.returncode != 0:
+            fail(f"vtdsim run with the checker exited {p.returncode}: {p.stderr}")
+        if not os.path.exists(log):
+            fail("checker.log was not created")
+        if os.path.getsize(log):
+            fail("the default scenario has checker findings:\n" + open(log).read()[:2000])
+        stats = json.load(open(os.path.join(out, "stats.json")))["stats"]
+        found = [k for k in stats if k.startswith("vtd.checker.")]
+        if len(found) < 9 or any(stats[k] for k in found):
+            fail(f"checker counters missing or non-zero: {found}")
+        if not stats.get("vtd.iotlb_hit"):
+            fail("no IOTLB hits were checked")
+        print(f"ok: {len(found)} checker counters, all zero over {stats['vtd.iotlb_hit']} IOTLB hits")
+
+
 BAD_INPUTS = [
     (["run", "--set", "iotlb.wayz=4"], "iotlb.wayz"),
     (["run", "--set", "iotlb.ways=7"], "iotlb.ways"),
@@ -58,6 +81,7 @@ BAD_INPUTS = [
     (["run", "--set", "unit.fault_records=0"], "unit.fault_records"),
     (["run", "--set", "unit.interrupt_remapping=true"], "not implemented yet"),
     (["run", "--set", "scenario.leaf=3m"], "4k|2m|1g"),
+    (["run", "--set", "checker.stale=on", "--set", "checker.log=/nonexistent/dir/f.log"], "checker.log"),
     (["run", "--set", "noequals"], "key=value"),
     (["run", "--config", "/nonexistent/vtdsim.json"], "cannot open"),
     (["run", "--frobnicate"], "unknown option"),
@@ -207,7 +231,7 @@ def main():
         print(__doc__)
         sys.exit(2)
     what, args = sys.argv[1], sys.argv[2:]
-    {"run": check_run, "bad-input": check_bad_input, "golden": check_golden,
+    {"run": check_run, "checker": check_checker, "bad-input": check_bad_input, "golden": check_golden,
      "golden-update": update_golden, "bench": check_bench, "docs": check_docs, "layering": check_layering}[what](*args)
 
 

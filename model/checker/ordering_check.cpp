@@ -1,0 +1,101 @@
+// The ordering check (checker.ordering): programming steps a driver took in an order the
+// specification does not allow, or left out. Real hardware does something undefined or
+// silently uses stale state; the model says which rule was broken and where.
+// - GCMD.TE before any GCMD.SRTP: the unit translates with no root table (FS 3.1, 9.D).
+// - GCMD.SRTP over non-empty caches, then DMA before a global context-cache and a global
+//   IOTLB invalidation (FS 3.1, 9.C.5; VT-d 3.x 10.4.4 without CAP.ESRTPS).
+// - A context-cache invalidation no IOTLB invalidation followed, then DMA from a source it
+//   covered (VT-d 3.x 6.5.1.1: software follows it with a domain or global IOTLB flush).
+// - GCMD.QIE set with IQT != 0: descriptors left from before run at once (FS 9.B.2: Linux
+//   writes IQT = 0 first); QIE cleared with descriptors pending (FS 9.B.2).
+// - A register-based invalidation while queued invalidation is on (VT-d 3.x 6.5.2).
+// The invalidation history the stale check uses is recorded here too.
+#include "model/registers/register_map.h"
+#include "model/unit/remapping_unit.h"
+
+namespace vtd {
+
+using namespace reg;
+
+void RemappingUnit::reportOrdering(DiagnosticKind kind, std::string text) {
+  if (checker_.params.ordering) checker_.log.report(kind, stats_.dma_requests, std::move(text));
+}
+
+void RemappingUnit::recordInvalidation(InvalidationRecord r) {
+  r.queued = gsts() & gsts::QIES;  // register commands are refused while QI is on
+  r.sequence = stats_.dma_requests;
+  checker_.history.record(r);
+  if (r.target == InvalidationRecord::Target::ContextCache) {
+    checker_.srtp_context_flushed |= r.granularity == kGranGlobal;
+    checker_.context_without_iotlb.push_back(r);
+  } else {
+    checker_.srtp_iotlb_flushed |= r.granularity == kGranGlobal;
+    // Linux follows a device-selective context flush with a domain flush of the domain
+    // the device now belongs to (DID 0 was only the CM tag): any global or domain IOTLB
+    // flush meets the obligation; a page-selective one does not.
+    if (r.granularity == kGranGlobal || r.granularity == kGranDomain) checker_.context_without_iotlb.clear();
+  }
+  if (checker_.srtp_pending && checker_.srtp_context_flushed && checker_.srtp_iotlb_flushed)
+    checker_.srtp_pending = false;
+}
+
+void RemappingUnit::noteRootTableLatched() {
+  if (!checker_.params.ordering) return;
+  if (context_cache_.validCount() + iotlb_.validCount() + psc_.validCount() == 0) return;
+  checker_.srtp_pending = true;
+  checker_.srtp_context_flushed = checker_.srtp_iotlb_flushed = false;
+  checker_.srtp_sequence = stats_.dma_requests;
+}
+
+void RemappingUnit::noteQueueEnable(bool on) {
+  const uint64_t head = regs_.get(R_IQH) & iq::kOffsetMask, tail = regs_.get(R_IQT) & iq::kOffsetMask;
+  if (on && tail != 0)
+    reportOrdering(DiagnosticKind::QueueEnabledNotEmpty,
+                   "GCMD.QIE set with IQT = " + std::to_string(tail) +
+                       " (bytes): the descriptors from offset 0 up to it run at once; write IQT = 0 before enabling");
+  if (!on && head != tail)
+    reportOrdering(DiagnosticKind::QueueDisabledNotEmpty,
+                   "GCMD.QIE cleared with IQH = " + std::to_string(head) + " != IQT = " + std::to_string(tail) +
+                       ": the pending descriptors are dropped; wait for IQH = IQT first");
+}
+
+void RemappingUnit::noteRegisterInvalidationWhileQueued(const char* which) {
+  reportOrdering(DiagnosticKind::RegisterInvalidationWhileQueued,
+                 std::string(which) + " command while queued invalidation is enabled: refused (granularity 0); "
+                                      "use invalidation descriptors");
+}
+
+// At each DMA request while an obligation is open (checker.ordering).
+void RemappingUnit::checkPendingOrdering(const DmaRequest& req, const ContextInfo*) {
+  if (checker_.srtp_pending) {
+    checker_.srtp_pending = false;  // once per SRTP
+    reportOrdering(DiagnosticKind::NoGlobalInvalidationAfterSrtp,
+                   std::string("DMA request translated after GCMD.SRTP (after DMA request #") +
+                       std::to_string(checker_.srtp_sequence) + ") replaced the root table while the caches held entries, "
+                       "but before a global " + (checker_.srtp_context_flushed ? "IOTLB" : "context-cache") +
+                       " invalidation: cached entries may describe the old tables");
+  }
+  auto& pending = checker_.context_without_iotlb;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const InvalidationRecord& r = pending[i];
+    static constexpr uint16_t kIgnore[4] = {0, 0x4, 0x6, 0x7};
+    bool covers = r.granularity == kGranGlobal;
+    if (r.granularity == kGranSelective)
+      covers = ((r.source.value ^ req.source.value) & ~kIgnore[r.function_mask & 3]) == 0;
+    if (r.granularity == kGranDomain) {
+      const ContextInfo* held = nullptr;
+      context_cache_.forEachValid([&](SourceId s, const ContextInfo& c) {
+        if (s.value == req.source.value) held = &c;
+      });
+      covers = held && held->did == r.did;
+    }
+    if (!covers) continue;
+    reportOrdering(DiagnosticKind::ContextInvalidationWithoutIotlb,
+                   "DMA request from " + sourceText(req.source) + " after " + r.describe() + " (after DMA request #" + std::to_string(r.sequence) +
+                       ") with no IOTLB invalidation since: IOTLB entries of the old context may still be used");
+    pending.erase(pending.begin() + long(i));
+    --i;
+  }
+}
+
+}  // namespace vtd
