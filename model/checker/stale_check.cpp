@@ -166,7 +166,7 @@ void RemappingUnit::checkStale(const DmaRequest& req, const Translation& t) {
       const std::string in_mem = memory_valid ? describe(mem_ctx.info)
                                               : describe(Outcome{mem_ctx.fault});
       checker_.log.report(DiagnosticKind::StaleContextEntry, stats_.dma_requests,
-                          "stale context-cache entry for " + sourceText(req.source) + where + outcomes +
+                          "stale context-cache entry" + where + outcomes +
                               "; cached entry: " + describe(*held) + "; in memory: " + in_mem + "; " +
                               coveringText(checker_.history.lastCoveringContext(req.source, held->did),
                                            checker_.history));
