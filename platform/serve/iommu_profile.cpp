@@ -35,12 +35,6 @@ void qemuBaseline(UnitParams& u) {
   u.collapse_same_source_faults = true;
 }
 
-bool parseBool(const std::string& v, bool& out) {
-  if (v == "on" || v == "true" || v == "yes" || v.empty()) return out = true, true;
-  if (v == "off" || v == "false" || v == "no") return out = false, true;
-  return false;
-}
-
 }  // namespace
 
 bool applyIommuProfile(const ServeOptions& options, UnitParams& u, std::string& error) {
@@ -50,7 +44,7 @@ bool applyIommuProfile(const ServeOptions& options, UnitParams& u, std::string& 
     const std::string where = "-device intel-iommu: " + name + "=" + value;
     bool b = false;
     auto needBool = [&]() {
-      if (parseBool(value, b)) return true;
+      if (parseOnOff(value, b)) return true;
       error = where + ": expected on or off";
       return false;
     };
@@ -91,15 +85,15 @@ bool applyIommuProfile(const ServeOptions& options, UnitParams& u, std::string& 
       if (!needBool()) return false;
       u.snoop_control = b;
     } else if (name == "intremap") {
-      if (value == "auto" || value == "off" || (parseBool(value, b) && !b)) continue;
-      if (parseBool(value, b)) {
+      if (value == "auto" || value == "off" || (parseOnOff(value, b) && !b)) continue;
+      if (parseOnOff(value, b)) {
         error = where + ": interrupt remapping is not implemented in vtdsim yet (intremap=auto leaves it out)";
       } else {
         error = where + ": expected on, off or auto";
       }
       return false;
     } else if (name == "eim") {
-      if (value == "auto" || value == "off" || (parseBool(value, b) && !b)) continue;
+      if (value == "auto" || value == "off" || (parseOnOff(value, b) && !b)) continue;
       error = where + ": x2APIC mode needs interrupt remapping, which is not implemented in vtdsim yet";
       return false;
     } else if (name == "x-scalable-mode" || name == "x-pasid-mode" || name == "x-buggy-eim") {

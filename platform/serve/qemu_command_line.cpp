@@ -37,12 +37,6 @@ bool parseU64(const std::string& text, uint64_t& value) {
   return errno == 0 && end && *end == '\0';
 }
 
-bool parseOnOff(const std::string& text, bool& value) {
-  if (text == "on" || text == "true" || text == "yes" || text.empty()) return value = true, true;
-  if (text == "off" || text == "false" || text == "no") return value = false, true;
-  return false;
-}
-
 bool parseHexNumber(const std::string& text, unsigned& value) {
   if (text.empty() || text.size() > 2) return false;
   char* end = nullptr;
@@ -112,6 +106,12 @@ bool parseEdu(const std::vector<std::pair<std::string, std::string>>& props, boo
 }
 
 }  // namespace
+
+bool parseOnOff(const std::string& text, bool& value) {
+  if (text == "on" || text == "true" || text == "yes" || text.empty()) return value = true, true;
+  if (text == "off" || text == "false" || text == "no") return value = false, true;
+  return false;
+}
 
 std::string ramLimitText() {
   return "vtdsim serve models RAM below QEMU q35's PCI hole only (at most 2815M); QEMU would "

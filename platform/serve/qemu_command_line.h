@@ -62,6 +62,9 @@ std::string ramLimitText();
 // option or property at fault.
 bool parseServeOptions(const std::vector<std::string>& args, ServeOptions& out, std::string& error);
 
+// A QEMU boolean property value: on/true/yes or a bare flag (empty) is true, off/false/no is
+// false; anything else returns false and leaves `value` alone.
+bool parseOnOff(const std::string& text, bool& value);
 // "-m" sizes: "256M", "1G", "256" (MiB), "size=256M[,...]".
 bool parseMemorySize(const std::string& text, uint64_t& bytes);
 // A QEMU chardev for -qtest/-qmp: "unix:PATH[,server=on|off][,wait=on|off]" (also the
