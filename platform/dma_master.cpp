@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "model/common/stat_registry.h"
+#include "tlm/payload.h"
 
 namespace vtd::platform {
 
@@ -15,7 +16,6 @@ DmaMaster::DmaMaster(const sc_core::sc_module_name& name, SourceId source, uint3
   extension_.source = source;
   // The extension lives as long as the master; the payload never deletes it.
   payload_.set_extension(&extension_);
-  payload_.set_byte_enable_ptr(nullptr);
   SC_THREAD(run);
 }
 
@@ -27,10 +27,8 @@ void DmaMaster::start(DmaProgram& program) {
 
 bool DmaMaster::perform(const DmaOp& op) {
   const uint32_t size = op.kind == DmaOp::Msi ? 4 : std::min<uint32_t>(op.size, uint32_t(buffer_.size()));
-  if (op.kind == DmaOp::Read) {
-    payload_.set_command(::tlm::TLM_READ_COMMAND);
-  } else {
-    payload_.set_command(::tlm::TLM_WRITE_COMMAND);
+  const bool read = op.kind == DmaOp::Read;
+  if (!read) {
     if (op.kind == DmaOp::Msi)
       std::memcpy(buffer_.data(), &op.value, 4);
     else if (op.data)
@@ -38,11 +36,8 @@ bool DmaMaster::perform(const DmaOp& op) {
     else
       std::memset(buffer_.data(), int(op.value & 0xFF), size);
   }
-  payload_.set_address(op.address);
-  payload_.set_data_ptr(buffer_.data());
-  payload_.set_data_length(size);
-  payload_.set_streaming_width(size);
-  payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::fillPayload(payload_, read ? ::tlm::TLM_READ_COMMAND : ::tlm::TLM_WRITE_COMMAND, op.address,
+                   buffer_.data(), size);
   sc_time delay = keeper_.get_local_time();
   const sc_time issued = delay;
   socket->b_transport(payload_, delay);

@@ -8,6 +8,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "model/common/guest_memory.h"
+#include "tlm/payload.h"
 
 namespace vtd::tlm {
 
@@ -17,10 +18,7 @@ class TlmGuestMemory final : public GuestMemory {
   // `delay` points at the delay of the transaction being served (null between them, when
   // the time is dropped); the owner updates it, this adapter only reads it.
   TlmGuestMemory(tlm_utils::simple_initiator_socket<Owner>& socket, sc_core::sc_time* const& delay)
-      : socket_(socket), delay_(delay) {
-    payload_.set_byte_enable_ptr(nullptr);
-    payload_.set_dmi_allowed(false);
-  }
+      : socket_(socket), delay_(delay) {}
 
   bool read(uint64_t address, void* data, size_t length) override {
     return access(::tlm::TLM_READ_COMMAND, address, static_cast<unsigned char*>(data), length);
@@ -42,12 +40,7 @@ class TlmGuestMemory final : public GuestMemory {
 
  private:
   bool access(::tlm::tlm_command cmd, uint64_t address, unsigned char* data, size_t length) {
-    payload_.set_command(cmd);
-    payload_.set_address(address);
-    payload_.set_data_ptr(data);
-    payload_.set_data_length(unsigned(length));
-    payload_.set_streaming_width(unsigned(length));
-    payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+    fillPayload(payload_, cmd, address, data, unsigned(length));
     sc_core::sc_time local = sc_core::SC_ZERO_TIME;
     socket_->b_transport(payload_, delay_ ? *delay_ : local);
     ++accesses_;

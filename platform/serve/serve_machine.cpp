@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/common/stat_registry.h"
+#include "tlm/payload.h"
 
 namespace vtd::platform {
 
@@ -52,13 +53,7 @@ ServeMachine::ServeMachine(const sc_core::sc_module_name& name, const SimConfig&
 
 bool ServeMachine::access(::tlm::tlm_command command, uint64_t address, uint8_t* data, size_t length) {
   ::tlm::tlm_generic_payload p;
-  p.set_command(command);
-  p.set_address(address);
-  p.set_data_ptr(data);
-  p.set_data_length(unsigned(length));
-  p.set_streaming_width(unsigned(length));
-  p.set_byte_enable_ptr(nullptr);
-  p.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::fillPayload(p, command, address, data, unsigned(length));
   // A qtest access takes no simulated time; the annotated delay is dropped.
   sc_time delay = sc_core::SC_ZERO_TIME;
   cpu->b_transport(p, delay);
