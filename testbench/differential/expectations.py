@@ -48,38 +48,34 @@ MARKER16 = "ee" * 16  # untouched bytes (scenarios fill them with 0xEE first)
 DATA13 = "e1ecf7020d18232e39444f5a65707b86"  # common.pattern(13, 16)
 DATA14 = "06111c27323d48535e69747f8a95a0ab"  # common.pattern(14, 16)
 
-DEVIATIONS = (
-    deviation("D01", "fault_write_unmapped", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0500000020, 0x8000000500000020),
-    deviation("D02", "fault_read_unmapped", "frcd_hi", PV, PV_WHAT,
-              0xC0FFFF0600000020, 0xC000000600000020),
-    deviation("D03", "fault_ro_write_cold", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0500000020, 0x8000000500000020),
-    deviation("D04", "fault_address_width", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0400000020, 0x8000000400000020),
-    deviation("D05", "fault_pte_reserved_bit", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0C00000020, 0x8000000C00000020),
-    deviation("D06", "fault_same_source_twice", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0500000020, 0x8000000500000020),
-    deviation("D07", "fault_overflow_two_devices", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0500000020, 0x8000000500000020),
-    deviation("D08", "fault_clear_and_record_again", "cleared_frcd_hi", PV,
-              PV_WHAT + " (kept after F is cleared)", 0x00FFFF0500000020, 0x0000000500000020),
-    deviation("D09", "fault_clear_and_record_again", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0500000028, 0x8000000500000028),
-    deviation("D10", "fault_event_unmasked", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0500000020, 0x8000000500000020),
-    deviation("D11", "fault_wo_read", "frcd_hi", PV, PV_WHAT,
-              0xC0FFFF0600000020, 0xC000000600000020),
-    deviation("D12", "fault_pml4e_ps_reserved", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0C00000020, 0x8000000C00000020),
-    deviation("D13", "fault_2m_leaf_reserved", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0C00000020, 0x8000000C00000020),
-    deviation("D14", "fault_cross_into_unmapped", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0500000020, 0x8000000500000020),
-    deviation("D15", "fault_output_interrupt_range", "frcd_hi", PV, PV_WHAT,
-              0x80FFFF0E00000020, 0x8000000E00000020),
+# One row per scenario with a page-walk fault: the FRCD high qword vtdsim records (no PASID,
+# so PV=0); QEMU's is the same qword with PV=0xFFFF in bits 55:40.
+QEMU_PV = 0xFFFF << 40
+PV_ROWS = (  # id, scenario, vtdsim's FRCD high qword[, key, what]
+    ("D01", "fault_write_unmapped", 0x8000000500000020),
+    ("D02", "fault_read_unmapped", 0xC000000600000020),
+    ("D03", "fault_ro_write_cold", 0x8000000500000020),
+    ("D04", "fault_address_width", 0x8000000400000020),
+    ("D05", "fault_pte_reserved_bit", 0x8000000C00000020),
+    ("D06", "fault_same_source_twice", 0x8000000500000020),
+    ("D07", "fault_overflow_two_devices", 0x8000000500000020),
+    ("D08", "fault_clear_and_record_again", 0x0000000500000020, "cleared_frcd_hi",
+     PV_WHAT + " (kept after F is cleared)"),
+    ("D09", "fault_clear_and_record_again", 0x8000000500000028),
+    ("D10", "fault_event_unmasked", 0x8000000500000020),
+    ("D11", "fault_wo_read", 0xC000000600000020),
+    ("D12", "fault_pml4e_ps_reserved", 0x8000000C00000020),
+    ("D13", "fault_2m_leaf_reserved", 0x8000000C00000020),
+    ("D14", "fault_cross_into_unmapped", 0x8000000500000020),
+    ("D15", "fault_output_interrupt_range", 0x8000000E00000020),
+)
 
+
+def pv_deviation(id, scenario, frcd_hi, key="frcd_hi", what=PV_WHAT):
+    return deviation(id, scenario, key, PV, what, frcd_hi | QEMU_PV, frcd_hi)
+
+
+DEVIATIONS = tuple(pv_deviation(*row) for row in PV_ROWS) + (
     # PEER quirk 4: access rights are checked only on a page walk
     deviation("D16", "fault_ro_write_warm", "fsts", "3.6, 7.1.3 (rights per request); FS 5.1",
               "QEMU drops a write hitting an IOTLB entry a read cached, recording nothing",
