@@ -36,11 +36,9 @@ bool DmaMaster::perform(const DmaOp& op) {
     else
       std::memset(buffer_.data(), int(op.value & 0xFF), size);
   }
-  tlm::fillPayload(payload_, read ? ::tlm::TLM_READ_COMMAND : ::tlm::TLM_WRITE_COMMAND, op.address,
-                   buffer_.data(), size);
   sc_time delay = keeper_.get_local_time();
   const sc_time issued = delay;
-  socket->b_transport(payload_, delay);
+  const bool ok = transfer(op, size, delay);
   const uint64_t latency = (delay - issued).value();
   keeper_.set(delay + gap_);
   if (keeper_.need_sync()) keeper_.sync();
@@ -53,9 +51,79 @@ bool DmaMaster::perform(const DmaOp& op) {
     case DmaOp::Write: ++stats_.writes; stats_.bytes += size; break;
     case DmaOp::Msi: ++stats_.msis; break;
   }
-  const bool ok = payload_.is_response_ok();
   if (!ok) ++stats_.errors;
   return ok;
+}
+
+bool DmaMaster::transfer(const DmaOp& op, uint32_t size, sc_time& delay) {
+  if (atc_ && op.kind != DmaOp::Msi) return transferAts(op, size, delay);
+  return access(op.kind == DmaOp::Read ? ::tlm::TLM_READ_COMMAND : ::tlm::TLM_WRITE_COMMAND,
+                op.address, buffer_.data(), size, AddressType::Untranslated, delay);
+}
+
+bool DmaMaster::access(::tlm::tlm_command command, uint64_t address, unsigned char* data,
+                       uint32_t length, AddressType at, sc_time& delay) {
+  extension_.at = at;
+  tlm::fillPayload(payload_, command, address, data, length);
+  socket->b_transport(payload_, delay);
+  extension_.at = AddressType::Untranslated;
+  return payload_.is_response_ok();
+}
+
+// One 4 KiB piece at a time: the device-TLB, a translation request on a miss, then a
+// translated request, or an untranslated one when no usable entry allows the access.
+bool DmaMaster::transferAts(const DmaOp& op, uint32_t size, sc_time& delay) {
+  const bool write = op.kind == DmaOp::Write;
+  const auto command = write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND;
+  uint32_t done = 0;
+  do {
+    const uint64_t in = op.address + done;
+    const uint32_t piece = uint32_t(std::min<uint64_t>(size - done, 4096 - (in & 0xFFF)));
+    ++stats_.atc_lookups;
+    const AtcEntry* e = atc_->lookup(in);
+    if (e) {
+      ++stats_.atc_hits;
+    } else {
+      ++stats_.translation_requests;
+      const bool answered = access(::tlm::TLM_READ_COMMAND, in & ~0xFFFull,
+                                   reinterpret_cast<unsigned char*>(&completion_entry_), 8,
+                                   AddressType::TranslationRequest, delay);
+      const AtsCompletion c = answered ? ats::decodeEntry(completion_entry_) : AtsCompletion{};
+      if (answered && atc_->insert(in, c)) {
+        ++stats_.atc_fills;
+        e = atc_->lookup(in);
+      } else {
+        ++stats_.translation_failures;
+      }
+    }
+    bool ok;
+    if (e && (write ? e->write : e->read)) {
+      ++stats_.translated_requests;
+      const uint64_t out = e->translated | (in & ((1ull << e->shift) - 1));
+      ok = access(command, out, buffer_.data() + done, piece, AddressType::Translated, delay);
+    } else {
+      ++stats_.untranslated_requests;
+      ok = access(command, in, buffer_.data() + done, piece, AddressType::Untranslated, delay);
+    }
+    if (!ok) return false;
+    done += piece;
+  } while (done < size);
+  return true;
+}
+
+void DmaMaster::enableAts(const DeviceParams& params) {
+  atc_ = std::make_unique<DeviceTlb>(params.atc);
+  ats_timeout_ = params.ats_timeout;
+}
+
+DeviceTlbResult DmaMaster::invalidateAtc(const DeviceTlbInvalidation& request) {
+  DeviceTlbResult r;
+  if (!atc_ || ats_timeout_) return r;  // no ATS: the message is not understood, no answer
+  ++stats_.atc_invalidations;
+  r.entries_invalidated = atc_->invalidate(request);
+  stats_.atc_entries_invalidated += r.entries_invalidated;
+  r.completed = true;
+  return r;
 }
 
 void DmaMaster::run() {
@@ -83,6 +151,16 @@ void DmaMaster::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "bytes", stats_.bytes, "bytes", "bytes read or written by DMA");
   r.addCounter(p + "errors", stats_.errors, "operations", "operations answered with an error");
   r.addCounter(p + "max_latency_ps", stats_.max_latency_ps, "ps", "longest operation");
+  r.addCounter(p + "atc_lookups", stats_.atc_lookups, "lookups", "device-TLB lookups (one per 4 KiB piece of a read or write)");
+  r.addCounter(p + "atc_hits", stats_.atc_hits, "lookups", "device-TLB hits");
+  r.addCounter(p + "atc_fills", stats_.atc_fills, "entries", "usable translation completions kept in the device-TLB");
+  r.addCounter(p + "translation_requests", stats_.translation_requests, "requests", "ATS translation requests sent (AT=01)");
+  r.addCounter(p + "translation_failures", stats_.translation_failures, "requests", "translation requests without a usable answer (UR, CA, R=W=0, U=1)");
+  r.addCounter(p + "translated_requests", stats_.translated_requests, "requests", "requests sent with translated addresses (AT=10)");
+  r.addCounter(p + "untranslated_requests", stats_.untranslated_requests, "requests", "pieces sent untranslated because no usable entry allowed the access");
+  r.addCounter(p + "atc_invalidations", stats_.atc_invalidations, "requests", "ATS invalidate requests answered");
+  r.addCounter(p + "atc_entries_invalidated", stats_.atc_entries_invalidated, "entries", "device-TLB entries dropped by invalidate requests");
+  r.addDerived(p + "atc_hit_rate", [this] { return stats_.atc_lookups ? double(stats_.atc_hits) / double(stats_.atc_lookups) : 0.0; }, "ratio", "device-TLB hits per lookup");
   r.addDerived(p + "mean_latency_ns", [this] { return stats_.ops ? double(stats_.latency_ps) / 1000.0 / double(stats_.ops) : 0.0; }, "ns", "mean operation latency");
 }
 

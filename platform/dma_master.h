@@ -2,11 +2,20 @@
 // DmaProgram hands it, one at a time (loosely timed, with a quantum keeper): reads, writes
 // and MSI writes, all through its upstream socket with a RequesterExtension. The program
 // sees each completion (with the data read) and decides the next operation, so ring
-// devices can follow descriptors they read. Not modelled: outstanding requests, PCIe
-// link timing (later issues).
+// devices can follow descriptors they read. With ATS enabled (enableAts, `device.ats`)
+// the master has a device-TLB (platform/device_tlb.h): each 4 KiB piece of a read or write
+// looks it up; a miss sends a translation request (AT=01, an 8-byte read answered with a
+// completion entry, tlm/vtd_unit.h) and keeps a usable answer; a piece whose entry allows
+// the access goes out as a translated request (AT=10) to the translated address, any other
+// (R=W=0, U=1, UR/CA, a write to a read-only entry) as an untranslated request, which the
+// unit translates and checks itself. MSIs are always untranslated. Invalidate requests
+// from the unit (invalidateAtc) drop entries at once and are answered unless the device is
+// set to time out. Not modelled: outstanding requests, PCIe link timing (later issues),
+// page requests (PRI).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -14,6 +23,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 #include <vector>
 
+#include "platform/device_tlb.h"
 #include "tlm/requester_extension.h"
 
 namespace vtd {
@@ -45,6 +55,11 @@ class DmaProgram {
 struct DmaMasterStats {
   uint64_t ops = 0, reads = 0, writes = 0, msis = 0, bytes = 0, errors = 0;
   uint64_t latency_ps = 0, max_latency_ps = 0;  // time each operation took (issue to completion)
+  // ATS (device.ats): device-TLB lookups per 4 KiB piece, requests by address type
+  uint64_t atc_lookups = 0, atc_hits = 0, atc_fills = 0;
+  uint64_t translation_requests = 0, translation_failures = 0;  // failures: UR, CA, bad entry
+  uint64_t translated_requests = 0, untranslated_requests = 0;
+  uint64_t atc_invalidations = 0, atc_entries_invalidated = 0;
 };
 
 class DmaMaster : public sc_core::sc_module {
@@ -57,6 +72,13 @@ class DmaMaster : public sc_core::sc_module {
   ~DmaMaster() override { payload_.clear_extension(&extension_); }
 
   SourceId source() const { return extension_.source; }
+  // Gives the master a device-TLB (before it runs); `ats_timeout`: it never answers
+  // invalidate requests.
+  void enableAts(const DeviceParams& params);
+  bool atsEnabled() const { return atc_ != nullptr; }
+  const DeviceTlb* deviceTlb() const { return atc_.get(); }
+  // An ATS invalidate request from the remapping unit (through the platform's port).
+  DeviceTlbResult invalidateAtc(const DeviceTlbInvalidation& request);
   // Starts `program` (the master must be idle); done() fires when it has finished.
   void start(DmaProgram& program);
   bool busy() const { return program_ != nullptr; }
@@ -68,6 +90,10 @@ class DmaMaster : public sc_core::sc_module {
  private:
   void run();
   bool perform(const DmaOp& op);
+  bool transfer(const DmaOp& op, uint32_t size, sc_core::sc_time& delay);
+  bool transferAts(const DmaOp& op, uint32_t size, sc_core::sc_time& delay);
+  bool access(::tlm::tlm_command command, uint64_t address, unsigned char* data, uint32_t length,
+              AddressType at, sc_core::sc_time& delay);
 
   tlm::RequesterExtension extension_;
   ::tlm::tlm_generic_payload payload_;
@@ -77,6 +103,9 @@ class DmaMaster : public sc_core::sc_module {
   DmaProgram* program_ = nullptr;
   sc_core::sc_event start_, done_;
   DmaMasterStats stats_;
+  std::unique_ptr<DeviceTlb> atc_;  // with ATS only
+  bool ats_timeout_ = false;
+  uint64_t completion_entry_ = 0;   // data of a translation request
 };
 
 }  // namespace vtd::platform

@@ -1,6 +1,6 @@
 // SimConfig: every parameter of a vtdsim run, grouped as in the JSON file: unit.*,
 // iotlb.*, context_cache.* (the remapping unit), latency.*, memory.*, platform.*,
-// scenario.*. Plain structs; one registry describes them all (--config, --set,
+// device.*, scenario.*. Plain structs; one registry describes them all (--config, --set,
 // effective_config.json, docs/params.md).
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/unit/remapping_unit.h"
+#include "platform/device_tlb.h"
 #include "platform/memory.h"
 #include "platform/scenario_params.h"
 #include "tlm/latency_params.h"
@@ -33,6 +34,7 @@ struct SimConfig {
   tlm::LatencyParams latency;
   MemoryParams memory;
   PlatformParams platform;
+  DeviceParams device;  // device.*: ATS of the bus masters
   ScenarioParams scenario;
 
   void describe(ParamRegistry& r);

@@ -24,7 +24,15 @@ VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& c
     devices.push_back(std::make_unique<DmaMaster>(("device" + std::to_string(i)).c_str(),
                                                   deviceSource(i), config.platform.device_gap_ns));
     devices.back()->socket.bind(vtd.dma_in);
+    if (config.device.ats) devices.back()->enableAts(config.device);
   }
+  vtd.model().setDeviceTlbPort(this);
+}
+
+DeviceTlbResult VtdPlatform::invalidateDeviceTlb(const DeviceTlbInvalidation& request) {
+  for (auto& d : devices)
+    if (d->source().value == request.sid.value) return d->invalidateAtc(request);
+  return DeviceTlbResult{};
 }
 
 void VtdPlatform::describeStats(StatRegistry& r) const {

@@ -1,7 +1,8 @@
 // VtdPlatform: the q35-like SystemC assembly. Host CPU -> system bus -> {DRAM, DMAR
 // registers}; bus masters -> VT-d unit (dma_in) -> DRAM; VT-d unit -> interrupt
-// controller (MSIs and its own event messages). Address map: DRAM from 0, DMAR block at
-// platform.dmar_base, interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit).
+// controller (MSIs and its own event messages); VT-d unit -> bus masters' device-TLBs
+// (device-TLB invalidate requests, with device.ats). Address map: DRAM from 0, DMAR block
+// at platform.dmar_base, interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit).
 #pragma once
 
 #include <memory>
@@ -23,7 +24,7 @@ class StatRegistry;
 
 namespace vtd::platform {
 
-class VtdPlatform : public sc_core::sc_module {
+class VtdPlatform : public sc_core::sc_module, private DeviceTlbPort {
  public:
   VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config);
 
@@ -40,6 +41,10 @@ class VtdPlatform : public sc_core::sc_module {
   void resetStats();
 
  private:
+  // DeviceTlbPort: device-TLB invalidations go to the bus master with that requester id;
+  // none (or one without ATS) leaves the request unanswered.
+  DeviceTlbResult invalidateDeviceTlb(const DeviceTlbInvalidation& request) override;
+
   SimConfig config_;
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "model/common/stat_registry.h"
+#include "model/translation/ats.h"
 
 namespace vtd::tlm {
 
@@ -40,6 +41,7 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
     return;
   }
   trans.set_dmi_allowed(false);  // every access must be translated
+  if (req->at == AddressType::TranslationRequest) return translationRequest(*req, trans, delay);
   const uint64_t address = trans.get_address();
   // An interrupt request is a DWORD write into the window (FS 8.1). Anything else that
   // touches the window is refused chunk by chunk below (the model blocks it).
@@ -114,6 +116,40 @@ void VtdUnit::interruptRequest(const RequesterExtension& req, tlm_generic_payloa
   current_delay_ = nullptr;
 }
 
+// An ATS translation request (AT=01): one completion entry in the data (see vtd_unit.h).
+void VtdUnit::translationRequest(const RequesterExtension& req, tlm_generic_payload& trans,
+                                 sc_time& delay) {
+  if (!trans.is_read() || trans.get_data_length() != 8) {
+    ++stats_.dma_bad_requests;
+    trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  ++stats_.translation_requests;
+  DmaRequest r;
+  r.source = req.source;
+  r.address = trans.get_address();
+  r.size = 8;
+  r.kind = AccessKind::Read;
+  r.at = AddressType::TranslationRequest;
+  current_delay_ = &delay;
+  const sc_time before = delay;
+  const Translation t = unit_.translate(r);
+  delay += sc_time::from_value(cost_timer_.picoseconds(t.cost));
+  stats_.translation_ps += (delay - before).value();
+  current_delay_ = nullptr;
+  const AtsCompletion c = completionOf(t);
+  switch (c.status) {
+    case AtsStatus::Success: {
+      const uint64_t entry = ats::encodeEntry(c);
+      std::memcpy(trans.get_data_ptr(), &entry, 8);  // little-endian hosts, as the bus
+      trans.set_response_status(::tlm::TLM_OK_RESPONSE);
+      break;
+    }
+    case AtsStatus::UnsupportedRequest: trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE); break;
+    case AtsStatus::CompleterAbort: trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE); break;
+  }
+}
+
 // Messages from the model (fault events) and remapped device interrupts.
 void VtdUnit::deliver(const MsiMessage& message) {
   ++stats_.interrupts_out;
@@ -161,6 +197,7 @@ void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "dma_chunks", stats_.dma_chunks, "requests", "4 KiB-bounded requests translated");
   r.addCounter(p + "dma_blocked", stats_.dma_blocked, "transactions", "DMA transactions answered with an error because of a fault");
   r.addCounter(p + "dma_bad_requests", stats_.dma_bad_requests, "transactions", "malformed upstream transactions (no requester id, byte enables, interrupt-window reads)");
+  r.addCounter(p + "translation_requests", stats_.translation_requests, "requests", "ATS translation requests (AT=01) answered with a completion");
   r.addCounter(p + "interrupts_in", stats_.interrupts_in, "messages", "interrupt requests from devices");
   r.addCounter(p + "interrupts_out", stats_.interrupts_out, "messages", "interrupt messages sent by the unit (device MSIs and event messages)");
   r.addCounter(p + "translation_ps", stats_.translation_ps, "ps", "time DMA requests spent being translated (lookups, request processing, walk memory reads)");

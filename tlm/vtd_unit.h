@@ -2,7 +2,14 @@
 //  dma_in   upstream requests from bus masters (RequesterExtension required); DMA is split
 //           at 4 KiB boundaries like PCIe requests, each chunk translated and forwarded;
 //           aligned DWORD writes into 0xFEEx_xxxx are interrupt requests, and any other
-//           access touching that window is refused.
+//           access touching that window is refused. The extension's AT says what a request
+//           is (ATS, with unit.device_tlb): untranslated and translated (AT=10) requests are
+//           memory accesses as above; a translation request (AT=01) is an 8-byte read of the
+//           untranslated address whose data is the PCIe translation completion entry
+//           (model/translation/ats.h: address, S, N, U, W, R), with the completion status as
+//           the response: Success = TLM_OK_RESPONSE, Unsupported Request =
+//           TLM_ADDRESS_ERROR_RESPONSE, Completer Abort = TLM_GENERIC_ERROR_RESPONSE (no
+//           data then). Other lengths or commands with AT=01 are malformed requests.
 //  mmio_in  the register block (offsets relative to its base); debug reads are peeks.
 //  mem_out  downstream to memory: forwarded DMA and the unit's own table reads.
 //  msi_out  interrupts: remapped device MSIs and the unit's own event messages.
@@ -34,6 +41,7 @@ struct ShellStats {
   uint64_t dma_chunks = 0;         // 4 KiB-bounded pieces translated
   uint64_t dma_blocked = 0;        // transactions answered with an error (fault)
   uint64_t dma_bad_requests = 0;   // no requester id, byte enables, streaming, MSI misuse
+  uint64_t translation_requests = 0;  // ATS translation requests (AT=01) answered
   uint64_t interrupts_in = 0;      // interrupt requests from devices
   uint64_t interrupts_out = 0;     // messages sent on msi_out
   uint64_t translation_ps = 0;     // time spent in the unit (lookups + walks)
@@ -62,6 +70,8 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink {
   void dmaTransport(int port, ::tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void interruptRequest(const RequesterExtension& req, ::tlm::tlm_generic_payload& trans,
                         sc_core::sc_time& delay);
+  void translationRequest(const RequesterExtension& req, ::tlm::tlm_generic_payload& trans,
+                          sc_core::sc_time& delay);
   void mmioTransport(::tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned mmioDebug(::tlm::tlm_generic_payload& trans);
   void deliver(const MsiMessage& message) override;  // InterruptSink

@@ -6,8 +6,8 @@
 // means software changed a table and did not invalidate what the unit had cached (VT-d 3.x
 // 6.5, FS 6.3). The report names the cache that held the stale entry, the source, IOVA and
 // DID, both outcomes, and the last invalidation whose scope covered the entry.
-// Not checked: requests that used no cache (they read memory anyway), and interrupt
-// requests (no interrupt-entry cache yet).
+// Not checked: requests that used no cache (they read memory anyway), translation requests
+// (AT=01), and interrupt requests (no interrupt-entry cache yet).
 #include <cstdio>
 
 #include "model/registers/register_map.h"
@@ -108,7 +108,9 @@ std::string coveringText(const std::optional<InvalidationRecord>& r, const Inval
 
 void RemappingUnit::checkTranslation(const DmaRequest& req, const Translation& t) {
   if (checker_.params.ordering) checkPendingOrdering(req, nullptr);
-  if (!checker_.params.stale) return;
+  // Translation requests (AT=01) hand their result to the device; what a device-TLB keeps
+  // is the device's, so they are not compared here.
+  if (!checker_.params.stale || req.at == AddressType::TranslationRequest) return;
   const Cost& c = t.cost;
   if (c.context_cache_hits || c.iotlb_hits || c.psc_hit_level) checkStale(req, t);
 }
@@ -122,8 +124,9 @@ void RemappingUnit::checkStale(const DmaRequest& req, const Translation& t) {
   ContextLookup mem_ctx = context_reader_.lookup(view, root_table_, req.source, scratch);
   if (mem_ctx.fault != FaultReason::None) {
     in_memory.fault = mem_ctx.fault;
-  } else if (req.at != AddressType::Untranslated) {
-    in_memory.fault = FaultReason::TranslationTypeBlocked;
+  } else if (req.at != AddressType::Untranslated) {  // a translated request (AT=10)
+    if (mem_ctx.info.tt == TranslationType::DeviceTlb) in_memory.output = req.address;
+    else in_memory.fault = FaultReason::TranslationTypeBlocked;
   } else if (mem_ctx.info.tt == TranslationType::PassThrough) {
     in_memory.output = req.address;
   } else if ((req.address & input_limit_mask_) || (req.address >> mem_ctx.info.agaw_bits)) {

@@ -28,6 +28,8 @@ constexpr FaultReason deniedFault(AccessKind k) {
 }
 
 // PCIe address type of the request (ATS): untranslated, translation request, translated.
+// A translation request (AT=01) is a read; RemappingUnit::translate() answers it with a
+// Translation that completionOf() (model/translation/ats.h) turns into the completion.
 enum class AddressType : uint8_t { Untranslated = 0, TranslationRequest = 1, Translated = 2 };
 
 struct DmaRequest {
@@ -64,6 +66,7 @@ struct Translation {
   uint8_t permissions = kPermNone;
   PageSize page_size = PageSize::Size4K;
   bool snoop = false;  // SNP of the leaf (with ECAP.SC)
+  bool untranslated_only = false;  // AT=01 only: the completion's U bit (model/translation/ats.h)
   uint64_t output = 0;
   Cost cost;
 

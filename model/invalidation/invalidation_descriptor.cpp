@@ -3,6 +3,7 @@
 #include "model/invalidation/invalidation_descriptor.h"
 
 #include "model/common/bits.h"
+#include "model/translation/ats.h"
 #include "model/registers/register_map.h"
 #include "model/unit/unit_params.h"
 
@@ -10,7 +11,7 @@ namespace vtd {
 
 DescriptorDecoder::DescriptorDecoder(const UnitParams& p)
     : iotlb_qw0_(kIotlbQw0 | (p.drain_writes ? 0 : bit(6)) | (p.drain_reads ? 0 : bit(7))),
-      interrupt_remapping_(p.interrupt_remapping) {}
+      interrupt_remapping_(p.interrupt_remapping), device_tlb_(p.device_tlb) {}
 
 DecodedDescriptor DescriptorDecoder::decode(uint64_t qw0, uint64_t qw1) const {
   DecodedDescriptor d;
@@ -21,6 +22,13 @@ DecodedDescriptor DescriptorDecoder::decode(uint64_t qw0, uint64_t qw1) const {
       break;
     case kDescIotlb:
       decodeIotlb(qw0, qw1, d);
+      break;
+    case kDescDeviceTlb:
+      if (device_tlb_) {
+        decodeDeviceTlb(qw0, qw1, d);
+      } else {
+        d.error = QueueError::InvalidType;  // no device-TLBs without ECAP.DT
+      }
       break;
     case kDescInterruptEntryCache:
       if (interrupt_remapping_) {
@@ -33,8 +41,8 @@ DecodedDescriptor DescriptorDecoder::decode(uint64_t qw0, uint64_t qw1) const {
       decodeWait(qw0, qw1, d);
       break;
     default:
-      // Device-TLB (no ECAP.DT), the PASID-based and page-response types (no scalable
-      // mode, ECAP.SMTS = 0), and types the architecture does not define.
+      // The PASID-based and page-response types (no scalable mode, ECAP.SMTS = 0), and
+      // types the architecture does not define.
       d.error = QueueError::InvalidType;
   }
   return d;
@@ -63,6 +71,20 @@ void DescriptorDecoder::decodeIotlb(uint64_t qw0, uint64_t qw1, DecodedDescripto
   t.address = qw1 & ~0xFFFull;
   if ((qw0 & iotlb_qw0_) || (qw1 & kIotlbQw1) || t.granularity == reg::kGranReserved)
     d.error = QueueError::ReservedField;
+}
+
+// FS 6.4: MIP 20:16 (0 means 32), SID 47:32; S qw1 0, ADDR qw1 63:12 (with S=1 the size
+// is folded into ADDR's low bits, model/translation/ats.h). PFSID is reserved without DIT.
+void DescriptorDecoder::decodeDeviceTlb(uint64_t qw0, uint64_t qw1, DecodedDescriptor& d) const {
+  DeviceTlbInvalidation& v = d.device_tlb;
+  const unsigned mip = unsigned(getBits(qw0, 20, 16));
+  v.max_pending = mip ? mip : 32;
+  v.sid = SourceId{uint16_t(getBits(qw0, 47, 32))};
+  const ats::Range r = ats::decodeRange(qw1 & ~0xFFFull, testBit(qw1, 0));
+  v.address = r.base;
+  v.bytes = r.bytes;
+  v.all = r.all;
+  if ((qw0 & kDeviceTlbQw0) || (qw1 & kDeviceTlbQw1)) d.error = QueueError::ReservedField;
 }
 
 // FS 6.5: G 4 (0 global, 1 index-selective), IM 31:27, IIDX 47:32; qword 1 reserved.

@@ -4,15 +4,16 @@
 // Decoding only: queued_invalidation.cpp fetches and executes.
 //
 // Accepted (legacy mode, 128-bit descriptors): context-cache invalidate (type 1), IOTLB
-// invalidate (type 2), invalidation wait (type 5), and interrupt-entry-cache invalidate
-// (type 4) when ECAP.IR is advertised. Refused as an invalid type (IQEI 3): device-TLB
-// invalidate (type 3) without ECAP.DT, type 4 without ECAP.IR, the scalable-mode
+// invalidate (type 2), invalidation wait (type 5), device-TLB invalidate (type 3) when
+// ECAP.DT is advertised, and interrupt-entry-cache invalidate (type 4) when ECAP.IR is
+// advertised. Refused as an invalid type (IQEI 3): type 3 without ECAP.DT, type 4 without ECAP.IR, the scalable-mode
 // descriptors 6-9 (no ECAP.SMTS), and every other type. A reserved bit set, or a reserved
 // granularity encoding, in an accepted type gives IQEI 4.
 #pragma once
 
 #include <cstdint>
 
+#include "model/invalidation/device_tlb_port.h"
 #include "model/invalidation/invalidation_handler.h"
 
 namespace vtd {
@@ -79,6 +80,7 @@ struct DecodedDescriptor {
   QueueError error = QueueError::None;
   ContextCacheDescriptor context;  // valid for type 1
   IotlbDescriptor iotlb;           // type 2
+  DeviceTlbInvalidation device_tlb;  // type 3
   IecInvalidation iec;             // type 4
   WaitDescriptor wait;             // type 5
   bool ok() const { return error == QueueError::None; }
@@ -98,6 +100,8 @@ class DescriptorDecoder {
   uint64_t reservedContextQw0() const { return kContextQw0; }
   uint64_t reservedIotlbQw0() const { return iotlb_qw0_; }
   uint64_t reservedIotlbQw1() const { return kIotlbQw1; }
+  uint64_t reservedDeviceTlbQw0() const { return kDeviceTlbQw0; }
+  uint64_t reservedDeviceTlbQw1() const { return kDeviceTlbQw1; }
   uint64_t reservedIecQw0() const { return kIecQw0; }
   uint64_t reservedWaitQw0() const { return kWaitQw0; }
   uint64_t reservedWaitQw1() const { return kWaitQw1; }
@@ -106,17 +110,22 @@ class DescriptorDecoder {
   static constexpr uint64_t kContextQw0 = 0xFFFC'0000'0000'F1C0ull;  // 63:50, 15:12, 8:6
   static constexpr uint64_t kIotlbQw0 = 0xFFFF'FFFF'0000'F100ull;    // 63:32, 15:12, 8
   static constexpr uint64_t kIotlbQw1 = 0xF80ull;                    // 75:71
+  // Type 3 without ECAP.DIT: PFSID (15:12, 63:52) is reserved too, as in QEMU (FS 6.4).
+  static constexpr uint64_t kDeviceTlbQw0 = 0xFFFF'0000'FFE0'F1F0ull;  // 63:48, 31:21, 15:12, 8:4
+  static constexpr uint64_t kDeviceTlbQw1 = 0xFFEull;                  // 75:65
   static constexpr uint64_t kIecQw0 = 0xFFFF'0000'07FF'F1E0ull;      // 63:48, 26:12, 8:5
   static constexpr uint64_t kWaitQw0 = 0xFFFF'F180ull;               // 31:12, 8, 7 (PD: no PDS)
   static constexpr uint64_t kWaitQw1 = 0x3ull;                       // 65:64
 
   void decodeContext(uint64_t qw0, uint64_t qw1, DecodedDescriptor& d) const;
   void decodeIotlb(uint64_t qw0, uint64_t qw1, DecodedDescriptor& d) const;
+  void decodeDeviceTlb(uint64_t qw0, uint64_t qw1, DecodedDescriptor& d) const;
   void decodeIec(uint64_t qw0, uint64_t qw1, DecodedDescriptor& d) const;
   void decodeWait(uint64_t qw0, uint64_t qw1, DecodedDescriptor& d) const;
 
   uint64_t iotlb_qw0_;
   bool interrupt_remapping_;
+  bool device_tlb_;
 };
 
 }  // namespace vtd

@@ -69,8 +69,10 @@ void QueuedInvalidation::onEventControlWrite(uint64_t old_ctl, uint64_t new_ctl)
 
 // Fetching stopped at the offending descriptor; once software clears IQE (after fixing
 // the descriptor, as Linux does by copying a wait descriptor over it) it resumes from IQH.
+// ITE stops fetching the same way (FS 6.12); fetching resumes when neither is set.
 void QueuedInvalidation::onFaultStatusWrite(uint64_t old_fsts, uint64_t new_fsts) {
-  if ((old_fsts & fsts::IQE) && !(new_fsts & fsts::IQE)) process();
+  constexpr uint64_t kStops = fsts::IQE | fsts::ITE;
+  if ((old_fsts & kStops) && !(new_fsts & kStops)) process();
 }
 
 // Fetch and perform descriptors from IQH up to IQT. Checks before the first fetch: the
@@ -78,7 +80,7 @@ void QueuedInvalidation::onFaultStatusWrite(uint64_t old_fsts, uint64_t new_fsts
 // the fetch (IQEI 2), the type and reserved fields (IQEI 3, 4). IQH moves past a
 // descriptor only once it has been performed, so on an error it names the offender.
 void QueuedInvalidation::process() {
-  if (!enabled() || (regs_.get(R_FSTS) & fsts::IQE)) return;
+  if (!enabled() || (regs_.get(R_FSTS) & (fsts::IQE | fsts::ITE))) return;
   const uint64_t tail = regs_.get(R_IQT) & iq::kOffsetMask;
   uint64_t head = regs_.get(R_IQH) & iq::kOffsetMask;
   if (head == tail) return;
@@ -92,10 +94,18 @@ void QueuedInvalidation::process() {
     if (!fetch(base + head, qw)) return queueError(QueueError::FetchError);
     const DecodedDescriptor d = decoder_.decode(qw[0], qw[1]);
     if (!d.ok()) return queueError(d.error);
-    execute(d);
+    const bool aborted = timeout_pending_ && d.type == kDescInvalidationWait;
+    if (aborted) {
+      ++stats_.inv_desc_wait;
+      ++stats_.inv_device_tlb_waits_aborted;
+    } else {
+      execute(d);
+    }
     head = (head + kDescriptorBytes) % size;
     regs_.set(R_IQH, head);
+    if (aborted) return invalidationTimeout();
   }
+  if (timeout_pending_) invalidationTimeout();
 }
 
 bool QueuedInvalidation::fetch(uint64_t address, uint64_t qw[2]) {
@@ -135,6 +145,9 @@ void QueuedInvalidation::execute(const DecodedDescriptor& d) {
       handler_.invalidateIotlb(request);
       break;
     }
+    case kDescDeviceTlb:
+      deviceTlbInvalidation(d.device_tlb);
+      break;
     case kDescInterruptEntryCache:
       ++stats_.inv_desc_iec;
       handler_.invalidateInterruptEntryCache(d.iec);
@@ -174,14 +187,45 @@ void QueuedInvalidation::invalidationWait(const WaitDescriptor& w) {
   }
 }
 
+// One invalidate request to the device that owns the SID (FS 6.4). The request is sent
+// once the descriptor is fetched; the unit does not wait for the completion before the
+// next descriptor, only a later wait does (a time-out is acted on there, or at the end).
+void QueuedInvalidation::deviceTlbInvalidation(const DeviceTlbInvalidation& request) {
+  ++stats_.inv_desc_device_tlb;
+  const DeviceTlbResult r =
+      device_tlb_port_ ? device_tlb_port_->invalidateDeviceTlb(request) : DeviceTlbResult{};
+  if (r.completed) {
+    ++stats_.inv_device_tlb;
+    stats_.inv_device_tlb_all += request.all ? 1 : 0;
+    stats_.device_tlb_entries_invalidated += r.entries_invalidated;
+    return;
+  }
+  ++stats_.inv_device_tlb_timeouts;
+  if (!timeout_pending_) timeout_sid_ = request.sid;
+  timeout_pending_ = true;
+}
+
 // FSTS.IQE with the cause in IQERCD.IQEI; a fault event unless one is already outstanding
-// (FS 6.12, 7.3, 7.5). IQH stays on the descriptor that failed.
+// (FS 6.12, 7.3, 7.5). IQH stays on the descriptor that failed. A time-out already pending
+// is reported too: the queue stops either way.
 void QueuedInvalidation::queueError(QueueError e) {
   const uint64_t status = regs_.get(R_FSTS);
   regs_.set(R_FSTS, status | fsts::IQE);
   regs_.set(R_IQERCD, setBits(regs_.get(R_IQERCD), iqercd::kIqeiHi, iqercd::kIqeiLo, uint64_t(e)));
   ++stats_.inv_queue_errors;
   ++stats_.inv_queue_error[size_t(e)];
+  if (!(status & fsts::kEventSources)) fault_event_.raise();
+  if (timeout_pending_) invalidationTimeout();
+}
+
+// FSTS.ITE with the SID in IQERCD.ITESID; a fault event unless one is already outstanding
+// (FS 6.12, 7.1, 7.5). Fetching stops until software clears ITE.
+void QueuedInvalidation::invalidationTimeout() {
+  timeout_pending_ = false;
+  const uint64_t status = regs_.get(R_FSTS);
+  regs_.set(R_FSTS, status | fsts::ITE);
+  regs_.set(R_IQERCD, setBits(regs_.get(R_IQERCD), iqercd::kItesidHi, iqercd::kItesidLo,
+                              timeout_sid_.value));
   if (!(status & fsts::kEventSources)) fault_event_.raise();
 }
 

@@ -15,9 +15,17 @@
 // the invalidation wait (status write, ICS.IWC and the completion event with IECTL's IM/IP
 // rule, fence), queue errors (FSTS.IQE + IQERCD.IQEI, IQH left on the offending descriptor,
 // no fetch until software clears IQE, then fetching resumes from IQH).
-// Not modelled: 256-bit descriptors (DW=1 needs ECAP.SMTS: IQEI 5), device-TLB and PASID
-// descriptors (refused, IQEI 3), so FSTS.ICE/ITE and IQERCD.ICESID/ITESID never set (they
-// exist only with ECAP.DT); the page-request drain (PD, without ECAP.PDS reserved).
+// Device-TLB invalidation (type 3, with ECAP.DT; FS 6.4, 6.12): forwarded through the
+// DeviceTlbPort to the device that owns the SID. A request no device completes is an
+// invalidation time-out: the waits that were waiting for it are aborted, so the first
+// wait after it is fetched (IQH moves past it) but neither writes its status nor raises
+// IWC; then FSTS.ITE is set with IQERCD.ITESID, a fault event is raised unless one is
+// outstanding, and nothing more is fetched until software clears ITE (as for IQE). With no
+// wait behind it, ITE is set once the queue is drained.
+// Not modelled: 256-bit descriptors (DW=1 needs ECAP.SMTS: IQEI 5), PASID descriptors
+// (refused, IQEI 3), invalid ATS completions (FSTS.ICE, IQERCD.ICESID never set), the
+// page-request drain (PD, without ECAP.PDS reserved), time (a request completes or times
+// out at once).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +49,7 @@ class QueuedInvalidation {
                      EventInterrupt& fault_event, InvalidationHandler& handler, UnitStats& stats);
 
   void setSink(InterruptSink* sink) { completion_event_.setSink(sink); }
+  void setDeviceTlbPort(DeviceTlbPort* port) { device_tlb_port_ = port; }
 
   // GCMD.QIE changed (only called when it differs from GSTS.QIES; FS 3.2).
   void setEnabled(bool on);
@@ -50,7 +59,7 @@ class QueuedInvalidation {
   void onTailWrite();                                             // IQT_REG
   void onStatusWrite(uint64_t old_ics, uint64_t new_ics);         // ICS_REG (IWC is RW1C)
   void onEventControlWrite(uint64_t old_ctl, uint64_t new_ctl);   // IECTL_REG
-  void onFaultStatusWrite(uint64_t old_fsts, uint64_t new_fsts);  // FSTS_REG (IQE is RW1C)
+  void onFaultStatusWrite(uint64_t old_fsts, uint64_t new_fsts);  // FSTS_REG (IQE, ITE: RW1C)
 
   // Observation.
   uint64_t queueBytes() const;  // 2^QS pages of 4 KiB
@@ -64,7 +73,9 @@ class QueuedInvalidation {
   bool fetch(uint64_t address, uint64_t qw[2]);
   void execute(const DecodedDescriptor& d);
   void invalidationWait(const WaitDescriptor& w);
+  void deviceTlbInvalidation(const DeviceTlbInvalidation& request);
   void queueError(QueueError e);
+  void invalidationTimeout();
 
   RegisterFile& regs_;
   GuestMemory& memory_;
@@ -73,6 +84,9 @@ class QueuedInvalidation {
   UnitStats& stats_;
   DescriptorDecoder decoder_;
   EventInterrupt completion_event_;  // IECTL / IEDATA / IEADDR / IEUADDR
+  DeviceTlbPort* device_tlb_port_ = nullptr;
+  bool timeout_pending_ = false;  // a device-TLB request went unanswered; ITE not yet set
+  SourceId timeout_sid_;          // the first such request's SID (IQERCD.ITESID)
 };
 
 }  // namespace vtd

@@ -102,7 +102,7 @@ namespace ics {
 constexpr uint64_t IWC = bit(0);
 }
 namespace iqercd {
-constexpr unsigned kIqeiLo = 0, kIqeiHi = 3;
+constexpr unsigned kIqeiLo = 0, kIqeiHi = 3, kItesidLo = 32, kItesidHi = 47;
 }
 
 }  // namespace vtd::reg

@@ -2,7 +2,8 @@
 // interrupt window -> not DMA; remapping off -> unchanged; bad TTM or a PASID -> root-table
 // faults; context (cache, then root/context tables); translation type; input width; IOTLB,
 // then the second-level walk; permissions; the interrupt address range. Every faulting
-// request goes through fault(), which applies FPD and records the fault.
+// request goes through fault(), which applies FPD and records the fault. Translation and
+// translated requests (ATS) leave this path for ats_translation.cpp.
 #include "model/registers/register_map.h"
 #include "model/unit/remapping_unit.h"
 
@@ -90,11 +91,14 @@ void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
   // Requests to the interrupt window are interrupt requests, never DMA, translated or not
   // (FS 8.1); a request kept inside one 4 KiB page is wholly in or out of the window.
   if (isInterruptAddress(req.address)) {
+    if (req.at == AddressType::TranslationRequest) return translateInterruptWindow(req, t);
     t.status = TranslationStatus::Blocked;
     ++stats_.dma_interrupt_window;
     return;
   }
-  if (!(gsts() & reg::gsts::TES)) {  // remapping disabled: the request passes unchanged
+  // Remapping disabled: the request passes unchanged (a translation request gets the
+  // identity, R=W=1: ats_translation.cpp).
+  if (!(gsts() & reg::gsts::TES)) {
     ++stats_.dma_untranslated;
     t.output = req.address;
     t.permissions = kPermRW;
@@ -110,10 +114,8 @@ void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
   const ContextInfo* ctx = context(req.source, ctx_fault, fpd, t.cost);
   if (!ctx) return fault(req, ctx_fault, fpd, t);
 
-  // Translation requests and translated requests need TT=01 (ATS), which is not
-  // supported yet, so any AT other than untranslated is blocked by the context (FS 4.2).
-  if (req.at != AddressType::Untranslated)
-    return fault(req, FaultReason::TranslationTypeBlocked, ctx->fpd, t);
+  // Translation and translated requests (ATS) need a TT=01 context (FS 4.2; ats_translation.cpp).
+  if (req.at != AddressType::Untranslated) return translateAts(req, *ctx, t);
   if (ctx->tt == TranslationType::PassThrough) {
     ++stats_.dma_pass_through;
     t.output = req.address;
@@ -123,7 +125,7 @@ void RemappingUnit::translateInto(const DmaRequest& req, Translation& t) {
   translateSecondLevel(req, *ctx, t);
 }
 
-// TT=00: input width, IOTLB, walk on a miss, permissions, interrupt-range output.
+// TT=00 and TT=01: input width, IOTLB, walk on a miss, permissions, interrupt-range output.
 void RemappingUnit::translateSecondLevel(const DmaRequest& req, const ContextInfo& ctx,
                                          Translation& t) {
   if ((req.address & input_limit_mask_) || (req.address >> ctx.agaw_bits))  // LGN.1

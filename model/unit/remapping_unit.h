@@ -6,7 +6,9 @@
 // Implemented: legacy mode (TTM=00) with second-level and pass-through contexts, register
 // and queued invalidation, primary fault logging; context cache, IOTLB (unified or split)
 // and second-level paging-structure caches, with caching mode (CAP.CM) negative entries.
-// Not yet: scalable mode, interrupt remapping, ATS (refused by UnitParams::validate()).
+// ATS with unit.device_tlb (ECAP.DT): context TT=01, translation and translated requests,
+// device-TLB invalidation forwarded through a DeviceTlbPort.
+// Not yet: scalable mode, interrupt remapping (refused by UnitParams::validate()).
 #pragma once
 
 #include <array>
@@ -77,6 +79,9 @@ class RemappingUnit : private InvalidationHandler {
     fault_event_.setSink(sink);
     qi_.setSink(sink);
   }
+  // Where device-TLB invalidations go (ECAP.DT): the device that owns the descriptor's SID
+  // answers through it; with none set, no device answers and each one times out (ITE).
+  void setDeviceTlbPort(DeviceTlbPort* port) { qi_.setDeviceTlbPort(port); }
 
   // --- observation ---
   const UnitStats& stats() const { return stats_; }
@@ -131,6 +136,10 @@ class RemappingUnit : private InvalidationHandler {
   // Translation helpers (dma_translation.cpp).
   void translateInto(const DmaRequest& req, Translation& t);
   void translateSecondLevel(const DmaRequest& req, const ContextInfo& ctx, Translation& t);
+  // ATS (translation/ats_translation.cpp): translation requests (AT=01), translated (AT=10).
+  void translateAts(const DmaRequest& req, const ContextInfo& ctx, Translation& t);
+  void translationRequest(const DmaRequest& req, const ContextInfo& ctx, Translation& t);
+  void translateInterruptWindow(const DmaRequest& req, Translation& t);
   void applyWrite(uint32_t offset, unsigned size, uint64_t value);
   void fault(const DmaRequest& req, FaultReason reason, bool fpd, Translation& t);
   const ContextInfo* context(SourceId sid, FaultReason& fault, bool& fpd, Cost& cost);

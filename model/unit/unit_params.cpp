@@ -33,7 +33,7 @@ void UnitParams::describe(ParamRegistry& r, const std::string& p) {
   r.addBool(p + "queued_invalidation", queued_invalidation, "queued invalidation (ECAP.QI): the invalidation queue, descriptors and the completion event");
   r.addBool(p + "interrupt_remapping", interrupt_remapping, "interrupt remapping (ECAP.IR); not implemented yet");
   r.addBool(p + "extended_interrupt_mode", extended_interrupt_mode, "x2APIC interrupt mode (ECAP.EIM); needs interrupt remapping");
-  r.addBool(p + "device_tlb", device_tlb, "device-TLB / ATS (ECAP.DT); not implemented yet");
+  r.addBool(p + "device_tlb", device_tlb, "device-TLB / ATS (ECAP.DT): context TT=01, translation and translated requests, device-TLB invalidation (FSTS.ITE on a time-out)");
   r.addUInt(p + "max_handle_mask", max_handle_mask, 0, 15, "", "largest interrupt-entry-cache index mask (ECAP.MHMV)");
   r.addBool(p + "collapse_same_source_faults", collapse_same_source_faults, "drop a fault while a record from the same source is pending (allowed by the spec; QEMU does it)");
 }
@@ -81,7 +81,6 @@ std::vector<std::string> UnitParams::validate() const {
   if (interrupt_remapping) fail("unit.interrupt_remapping: interrupt remapping is not implemented yet");
   if (extended_interrupt_mode && !interrupt_remapping)
     fail("unit.extended_interrupt_mode needs unit.interrupt_remapping");
-  if (device_tlb) fail("unit.device_tlb: device-TLB (ATS) support is not implemented yet");
   return errors;
 }
 

@@ -37,7 +37,7 @@ struct UnitParams {
   bool queued_invalidation = true;              // ECAP.QI
   bool interrupt_remapping = false;             // ECAP.IR   (not implemented yet)
   bool extended_interrupt_mode = false;         // ECAP.EIM  (needs IR)
-  bool device_tlb = false;                      // ECAP.DT   (ATS; not implemented yet)
+  bool device_tlb = false;                      // ECAP.DT   (ATS: TT=01, device-TLB invalidation)
   uint32_t max_handle_mask = 15;                // ECAP.MHMV (with IR)
   bool collapse_same_source_faults = false;     // may drop a fault while one from the same
                                                 // source is pending (spec allows; QEMU does)

@@ -18,6 +18,12 @@ void UnitStats::describe(StatRegistry& r, const std::string& p) const {
   c("dma_pass_through", dma_pass_through, "requests", "requests through a pass-through context (TT=10)");
   c("dma_interrupt_window", dma_interrupt_window, "requests", "DMA requests into the interrupt window 0xFEEx_xxxx (not DMA: blocked, nothing recorded)");
   c("translations", translations, "requests", "successful second-level translations");
+  c("ats_translation_requests", ats_translation_requests, "requests", "ATS translation requests (AT=01) while remapping is on (with TES=0 they count as dma_untranslated and complete with the identity, R=W=1)");
+  c("ats_completions_no_access", ats_completions_no_access, "requests", "translation requests completed with R=W=0 (page not mapped for it; no fault recorded)");
+  c("ats_completions_untranslated_only", ats_completions_untranslated_only, "requests", "translation requests for the interrupt window, completed with W=1, U=1 (untranslated access only)");
+  c("ats_completions_ur", ats_completions_ur, "requests", "translation requests completed with Unsupported Request (root/context not present, TT other than 01)");
+  c("ats_completions_ca", ats_completions_ca, "requests", "translation requests completed with Completer Abort (read errors, reserved bits, invalid context)");
+  c("ats_translated_requests", ats_translated_requests, "requests", "translated requests (AT=10) passed unchanged through a TT=01 context");
   c("iotlb_lookup", iotlb_lookup, "lookups", "IOTLB lookups (one per translated request)");
   c("iotlb_hit", iotlb_hit, "lookups", "IOTLB hits");
   c("iotlb_fill", iotlb_fill, "entries", "IOTLB fills after a walk");
@@ -81,6 +87,7 @@ void UnitStats::describe(StatRegistry& r, const std::string& p) const {
   c("inv_desc_iotlb_domain", inv_desc_iotlb_domain, "descriptors", "IOTLB invalidate descriptors, domain-selective");
   c("inv_desc_iotlb_page", inv_desc_iotlb_page, "descriptors", "IOTLB invalidate descriptors, page-selective");
   c("inv_desc_iec", inv_desc_iec, "descriptors", "interrupt-entry-cache invalidate descriptors (with interrupt remapping)");
+  c("inv_desc_device_tlb", inv_desc_device_tlb, "descriptors", "device-TLB invalidate descriptors (with ECAP.DT)");
   c("inv_desc_wait", inv_desc_wait, "descriptors", "invalidation wait descriptors");
   c("inv_desc_wait_sw", inv_desc_wait_sw, "descriptors", "invalidation waits with a status write (SW)");
   c("inv_desc_wait_if", inv_desc_wait_if, "descriptors", "invalidation waits with the interrupt flag (IF)");
@@ -97,6 +104,11 @@ void UnitStats::describe(StatRegistry& r, const std::string& p) const {
   c("inv_queue_tail_while_disabled", inv_queue_tail_while_disabled, "writes", "IQT writes while queued invalidation is disabled (fetched once QIE is set)");
   c("inv_queue_disabled_nonempty", inv_queue_disabled_nonempty, "events", "QIE cleared with descriptors left in the queue (they are dropped)");
   c("inv_register_while_qi", inv_register_while_qi, "commands", "CCMD/IOTLB_REG commands while queued invalidation is enabled (ignored, CAIG/IAIG=0)");
+  c("inv_device_tlb", inv_device_tlb, "invalidations", "device-TLB invalidate requests a device completed");
+  c("inv_device_tlb_all", inv_device_tlb_all, "invalidations", "of those, for the whole address space (S=1, ADDR bits 62:12 all set)");
+  c("inv_device_tlb_timeouts", inv_device_tlb_timeouts, "invalidations", "device-TLB invalidate requests no device completed: invalidation time-out (FSTS.ITE)");
+  c("inv_device_tlb_waits_aborted", inv_device_tlb_waits_aborted, "descriptors", "invalidation waits aborted by a device-TLB time-out (no status write, no interrupt)");
+  c("device_tlb_entries_invalidated", device_tlb_entries_invalidated, "entries", "device-TLB entries the devices reported dropping");
   c("mmio_reads", mmio_reads, "accesses", "register reads");
   c("mmio_writes", mmio_writes, "accesses", "register writes");
   c("gcmd_writes", gcmd_writes, "writes", "GCMD_REG writes");

@@ -19,6 +19,13 @@ struct UnitStats {
   uint64_t dma_pass_through = 0;  // context TT = pass-through
   uint64_t dma_interrupt_window = 0;  // requests into 0xFEEx_xxxx: not DMA, blocked
   uint64_t translations = 0;      // successful second-level translations
+  // ATS (ECAP.DT): translation requests (AT=01) by completion, translated requests (AT=10)
+  uint64_t ats_translation_requests = 0;
+  uint64_t ats_completions_no_access = 0;          // Success with R=W=0, nothing recorded
+  uint64_t ats_completions_untranslated_only = 0;  // the interrupt window: W=1, U=1
+  uint64_t ats_completions_ur = 0;
+  uint64_t ats_completions_ca = 0;
+  uint64_t ats_translated_requests = 0;  // passed unchanged (TT=01)
   // caches
   uint64_t iotlb_lookup = 0;
   uint64_t iotlb_hit = 0;
@@ -72,6 +79,7 @@ struct UnitStats {
   uint64_t inv_desc_iotlb_domain = 0;
   uint64_t inv_desc_iotlb_page = 0;
   uint64_t inv_desc_iec = 0;
+  uint64_t inv_desc_device_tlb = 0;
   uint64_t inv_desc_wait = 0;
   uint64_t inv_desc_wait_sw = 0;     // with a status write
   uint64_t inv_desc_wait_if = 0;     // with the interrupt flag
@@ -84,6 +92,12 @@ struct UnitStats {
   uint64_t inv_queue_tail_while_disabled = 0;
   uint64_t inv_queue_disabled_nonempty = 0;
   uint64_t inv_register_while_qi = 0;  // CCMD/IOTLB_REG command while QIES = 1: ignored
+  // device-TLB invalidation (ECAP.DT): invalidate requests forwarded to devices
+  uint64_t inv_device_tlb = 0;                  // answered with a completion
+  uint64_t inv_device_tlb_all = 0;              // of those, whole-address-space ones
+  uint64_t inv_device_tlb_timeouts = 0;         // never answered: FSTS.ITE
+  uint64_t inv_device_tlb_waits_aborted = 0;    // waits behind a time-out: no SW, no IF
+  uint64_t device_tlb_entries_invalidated = 0;  // device-TLB entries the devices dropped
   // registers
   uint64_t mmio_reads = 0;
   uint64_t mmio_writes = 0;
