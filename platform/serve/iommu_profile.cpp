@@ -63,12 +63,9 @@ bool applyIommuProfile(const ServeOptions& options, UnitParams& u, std::string& 
     } else if (name == "caching-mode") {
       if (!needBool()) return false;
       u.caching_mode = b;
-    } else if (name == "device-iotlb") {
+    } else if (name == "device-iotlb") {  // ECAP.DT: TT=01, device-TLB invalidation
       if (!needBool()) return false;
-      if (b) {
-        error = where + ": device-TLB (ATS) is not implemented in vtdsim yet";
-        return false;
-      }
+      u.device_tlb = b;
     } else if (name == "dma-drain") {
       if (!needBool()) return false;
       u.drain_reads = u.drain_writes = b;

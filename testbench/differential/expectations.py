@@ -44,6 +44,11 @@ REG_WHILE_QI_WHAT = ("QEMU ignores register-based invalidation while QI is enabl
                      "the command bit set forever, so a driver polling it hangs (PEER 10); "
                      "vtdsim refuses it with the error granularity 0")
 NO_EVENT = "no fault, so no pending fault event on QEMU"
+ITE = ("6.5.2.5 device-TLB invalidate, 6.5.2.10 invalidation time-out; FS 6.4, 6.12, 7.1; "
+       "PCIe ATS invalidate completion")
+ITE_WHAT = ("QEMU completes every device-TLB invalidation without asking the device (it models "
+            "no ATS endpoint); edu has no ATS, so no invalidate completion comes back and the "
+            "unit times out")
 MARKER16 = "ee" * 16  # untouched bytes (scenarios fill them with 0xEE first)
 DATA13 = "e1ecf7020d18232e39444f5a65707b86"  # common.pattern(13, 16)
 DATA14 = "06111c27323d48535e69747f8a95a0ab"  # common.pattern(14, 16)
@@ -188,10 +193,19 @@ DEVIATIONS = tuple(pv_deviation(*row) for row in PV_ROWS) + (
               REG_WHILE_QI_WHAT + " (CCMD.ICC)", 0xA000000000000000, 0x2000000000000000),
     deviation("D62", "qi_register_inv_while_enabled", "iotlb_reg", REG_WHILE_QI,
               REG_WHILE_QI_WHAT + " (IOTLB_REG.IVT)", 0x9000000000000000, 0x1000000000000000),
+    deviation("D63", "qi_device_tlb_reserved_bit", "iqercd", IQERCD, NO_IQERCD + "; IQEI=4 is "
+              "a reserved field", 0x0, 0x4),
+    deviation("D64", "qi_device_tlb_no_ats", "fsts", ITE, ITE_WHAT + " (FSTS.ITE)", 0x0, 0x40),
+    deviation("D65", "qi_device_tlb_no_ats", "iqercd", ITE, ITE_WHAT + " (IQERCD.ITESID = edu)",
+              0x0, 0x2000000000),
+    deviation("D66", "qi_device_tlb_no_ats", "status", ITE, ITE_WHAT + " (the wait behind it is "
+              "aborted: no status write)", 0x1, 0x0),
+    deviation("D67", "qi_device_tlb_no_ats", "fectl", ITE, ITE_WHAT + " (the fault event, held "
+              "by IM)", 0x80000000, 0xC0000000),
 )
 
-# vtdsim's ECAP without IR (and so MHMV) and DT: QI (bit 1), PT (bit 6) and IRO=0xF.
-# (G04 and G06, about QI, closed when queued invalidation landed.)
+# vtdsim's ECAP without IR (and so MHMV): QI (bit 1), PT (bit 6), IRO=0xF, and DT (bit 2)
+# with device-iotlb=on. (G04 and G06, about QI, closed when queued invalidation landed.)
 IR = "interrupt remapping (ECAP.IR, MHMV)"
 NO_IR = "vtdsim does not advertise IR yet"
 
@@ -200,6 +214,7 @@ GAPS = (
     gap("G02", "caps_aw48", "ecap", IR, NO_IR, 0xF00F4A, 0xF42),
     gap("G03", "caps_cm", "ecap", IR, NO_IR, 0xF00F4A, 0xF42),
     gap("G05", "caps_pt_off", "ecap", IR, NO_IR, 0xF00F0A, 0xF02),
+    gap("G07", "caps_cm_dt", "ecap", IR, NO_IR, 0xF00F4E, 0xF46),
 )
 
 ALL = DEVIATIONS + GAPS

@@ -65,7 +65,7 @@ def run_one(program, scenario, timeout):
 
 def probe_features(vtdsim):
     """Which `requires` features vtdsim has, read from its ECAP; (features, error text).
-    DT shows only with device-iotlb=on, which vtdsim refuses while it has no device-TLB."""
+    DT shows only with device-iotlb=on; a vtdsim that refuses the option has no device-TLB."""
     features = set()
     for options, names in (("aw-bits=48", ("queued_invalidation", "interrupt_remapping")),
                            ("aw-bits=48,device-iotlb=on", ("device_tlb",))):

@@ -345,6 +345,55 @@ def qi_reserved_bit(c):
             "status": c.readl(STATUS)}
 
 
+# ---- device-TLB invalidation (fact sheet 6.4, 6.12, 7.1; device-iotlb=on gives ECAP.DT) ----
+
+DT = "aw-bits=48,device-iotlb=on"
+QI_DT = ("queued_invalidation", "device_tlb")
+FSTS_ITE = 0x40
+
+
+def dev_tlb_desc(sid, addr=0, s=0, mip=0):
+    """Device-TLB invalidate (fact sheet 6.4): MIP 20:16, SID 47:32; S qw1 0, ADDR 63:12."""
+    return 0x3 | mip << 16 | sid << 32, addr | s
+
+
+@scenario(iommu=DT, requires=QI_DT, expect={"fsts": FSTS_IQE, "iqh": 0, "iqercd": 4, "status": 0})
+def qi_device_tlb_reserved_bit(c):
+    """A device-TLB descriptor with PFSID bit 12 set, reserved without ECAP.DIT: IQE, IQEI=4,
+    IQH stays on it and the wait behind it does not run."""
+    rig = Rig(c)
+    rig.vtd.set_root(0x100000)
+    q = Queue(rig)
+    q.enable()
+    c.writel(STATUS, 0)
+    q.submit((dev_tlb_desc(rig.edu.sid)[0] | 1 << 12, 0), _wait(0x1))
+    return {"fsts": rig.vtd.fsts(), "iqh": rig.vtd.r64(IQH), "iqercd": rig.vtd.r64(IQERCD),
+            "status": c.readl(STATUS)}
+
+
+@scenario(iommu=DT, requires=QI_DT,
+          expect={"fsts": FSTS_ITE, "iqh": 0x20, "iqercd": 0x20 << 32, "status": 0,
+                  "fectl": 0xC0000000, "fsts_cleared": 0, "status_after": 0x5EC0,
+                  "iqh_after": 0x30})
+def qi_device_tlb_no_ats(c):
+    """A device-TLB invalidation for edu, which has no ATS, then a wait(SW): no invalidate
+    completion comes back, so the unit times out: ITE with ITESID = edu, the wait aborted (no
+    status), the fault event held (IM=1). Clearing ITE resumes fetching."""
+    rig = Rig(c)
+    rig.vtd.set_root(0x100000)
+    q = Queue(rig)
+    q.enable()
+    c.writel(STATUS, 0)
+    q.submit(dev_tlb_desc(rig.edu.sid, 0x40000), _wait(0x1))
+    obs = {"fsts": rig.vtd.fsts(), "iqh": rig.vtd.r64(IQH), "iqercd": rig.vtd.r64(IQERCD),
+           "status": c.readl(STATUS), "fectl": rig.vtd.fectl()}
+    rig.vtd.w32(0x34, FSTS_ITE)  # FSTS: ITE is write-1-to-clear
+    obs["fsts_cleared"] = rig.vtd.fsts()
+    obs["status_after"] = q.sync(data=0x5EC0)
+    obs["iqh_after"] = rig.vtd.r64(IQH)
+    return obs
+
+
 @scenario(requires=QI, expect={"stuck_iqh": 0x10, "status": 0xD0D0, "iqh": 0x40, "fsts": 0,
                                "fectl": 0x80000000, "status_after_iqt": 0xD0D0,
                                "iqh_after_iqt": 0x40})

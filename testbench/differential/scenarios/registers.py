@@ -34,7 +34,7 @@ def caps_cm(c):
     return _ids(c)
 
 
-# vtdsim refuses device-iotlb=on until it has a device-TLB, hence `requires`
+# `requires`: runs on vtdsim once its ECAP advertises DT with device-iotlb=on
 @scenario(iommu="aw-bits=48,caching-mode=on,device-iotlb=on", requires=("device_tlb",),
           expect={"ver": 0x10, "cap": 0x00D2008C222F0686, "ecap": 0xF00F4E})
 def caps_cm_dt(c):
