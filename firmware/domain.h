@@ -24,6 +24,8 @@ class Domain {
   unsigned aw() const { return regs::widthToAw(width_bits_); }  // context-entry AW code
   uint64_t rootTable() const { return table_.root(); }
   const std::set<uint16_t>& devices() const { return devices_; }
+  // Those attached with ATS (TT=01): their device-TLBs are flushed after the IOTLB.
+  const std::set<uint16_t>& atsDevices() const { return ats_devices_; }
 
   // What the tables hold at `iova` (reads memory; no hardware access).
   std::optional<LeafInfo> lookup(uint64_t iova) { return table_.lookup(iova); }
@@ -40,6 +42,7 @@ class Domain {
   unsigned width_bits_;
   PageTable table_;
   std::set<uint16_t> devices_;
+  std::set<uint16_t> ats_devices_;
 };
 
 }  // namespace vtd::fw

@@ -54,7 +54,7 @@ Status VtdDriver::destroyDomain(Domain& domain) {
                            " still has devices attached");
   const uint16_t did = domain.did();
   // Nothing may still hold translations of this DID when its tables are reused.
-  VTD_FW_TRY(invalidator_.iotlbDomain(did));
+  VTD_FW_TRY(invalidator_->iotlbDomain(did));
   domain.table_.release();
   domains_.erase(did);
   return Status::success();
@@ -65,8 +65,9 @@ Status VtdDriver::destroyDomain(Domain& domain) {
 // otherwise a write-buffer flush (if CAP.RWBF) makes the entry visible.
 Status VtdDriver::afterContextChange(uint16_t sid, uint16_t did) {
   if (caps_.cm) {
-    VTD_FW_TRY(invalidator_.contextDevice(sid, 0, 0));
-    return invalidator_.iotlbDomain(did);
+    VTD_FW_TRY(invalidator_->contextDevice(sid, 0, 0));
+    VTD_FW_TRY(invalidator_->iotlbDomain(did));
+    return flushDeviceTlbs(did, 0, 64);
   }
   if (caps_.rwbf) return gcmd_.flushWriteBuffer();
   return Status::success();
@@ -82,12 +83,17 @@ Status VtdDriver::attach(uint16_t source_id, Domain& domain, ContextMode mode) {
                            std::to_string(it->second));
   ContextEntry entry;
   entry.did = domain.did();
+  if (mode == ContextMode::DeviceTlb) {
+    if (!caps_.dt) return Status::failure("attach: ATS (TT=01) needs ECAP.DT");
+    if (invalidator_ != &queued_invalidator_)
+      return Status::failure("attach: ATS needs queued invalidation (device-TLB flushes are queue descriptors)");
+  }
   if (mode == ContextMode::PassThrough) {
     if (!caps_.pt) return Status::failure("attach: pass-through needs ECAP.PT");
     entry.tt = context::kTtPassThrough;
     entry.aw = widthToAw(caps_.largestWidth());  // FS 4.2: the largest supported AGAW
   } else {
-    entry.tt = context::kTtTranslate;
+    entry.tt = mode == ContextMode::DeviceTlb ? context::kTtDeviceTlb : context::kTtTranslate;
     entry.aw = domain.aw();
     entry.slptptr = domain.rootTable();
   }
@@ -98,6 +104,7 @@ Status VtdDriver::attach(uint16_t source_id, Domain& domain, ContextMode mode) {
   }
   attached_[source_id] = domain.did();
   domain.devices_.insert(source_id);
+  if (mode == ContextMode::DeviceTlb) domain.ats_devices_.insert(source_id);
   return afterContextChange(source_id, domain.did());
 }
 
@@ -110,9 +117,25 @@ Status VtdDriver::detach(uint16_t source_id) {
   const uint16_t did = it->second;
   contexts_.clear(source_id, flushNeeded());
   attached_.erase(it);
-  if (Domain* d = findDomain(did)) d->devices_.erase(source_id);
-  VTD_FW_TRY(invalidator_.contextDevice(source_id, 0, did));
-  return invalidator_.iotlbDomain(did);
+  bool ats = false;
+  if (Domain* d = findDomain(did)) {
+    d->devices_.erase(source_id);
+    ats = d->ats_devices_.erase(source_id) > 0;
+  }
+  VTD_FW_TRY(invalidator_->contextDevice(source_id, 0, did));
+  VTD_FW_TRY(invalidator_->iotlbDomain(did));
+  VTD_FW_TRY(flushDeviceTlbs(did, 0, 64));
+  // The detached device may still hold translations of the domain it left.
+  return ats ? queued_invalidator_.deviceTlb(source_id, 32, 0, 64) : Status::success();
+}
+
+// Linux's order (iommu_flush_iotlb_psi, then iommu_flush_dev_iotlb): each ATS device of
+// the domain, after the IOTLB flush that covered the same range (FS 6.4).
+Status VtdDriver::flushDeviceTlbs(uint16_t did, uint64_t address, unsigned am) {
+  Domain* d = findDomain(did);
+  if (!d) return Status::success();
+  for (uint16_t sid : d->ats_devices_) VTD_FW_TRY(queued_invalidator_.deviceTlb(sid, 32, address, am));
+  return Status::success();
 }
 
 // Page-selective over the aligned block covering the range when CAP.PSI and CAP.MAMV
@@ -120,7 +143,8 @@ Status VtdDriver::detach(uint16_t source_id) {
 Status VtdDriver::invalidateRange(uint16_t did, uint64_t iova, uint64_t size, bool leaves_only) {
   const unsigned am = RegisterInvalidator::addressMaskFor(iova, size);
   const uint64_t base = iova & ~((1ull << (12 + am)) - 1);
-  return invalidator_.iotlbPages(did, base, am, leaves_only);
+  VTD_FW_TRY(invalidator_->iotlbPages(did, base, am, leaves_only));
+  return flushDeviceTlbs(did, base, am);
 }
 
 // FS 2.1 CM: not-present -> present changes need an invalidation too; without CM a

@@ -28,6 +28,12 @@ struct DriverStats {
   uint64_t inv_iotlb_domain = 0;
   uint64_t inv_iotlb_page = 0;
   uint64_t inv_coarser = 0;  // hardware reported a coarser actual granularity (accepted)
+  // queued invalidation (with DriverOptions::queued_invalidation; the counts above then
+  // count descriptors) and device-TLB flushes for ATS devices (FS 6.4, 6.6, 6.12)
+  uint64_t inv_device_tlb = 0;
+  uint64_t inv_queue_waits = 0;
+  uint64_t inv_queue_errors = 0;    // IQE seen, slot repaired
+  uint64_t inv_queue_timeouts = 0;  // ITE seen (a device did not answer)
   // mappings
   uint64_t maps = 0;
   uint64_t unmaps = 0;
@@ -56,6 +62,10 @@ struct DriverStats {
     f("inv_iotlb_domain", inv_iotlb_domain, "commands", "domain-selective IOTLB invalidations");
     f("inv_iotlb_page", inv_iotlb_page, "commands", "page-selective IOTLB invalidations");
     f("inv_coarser", inv_coarser, "commands", "invalidations performed coarser than requested");
+    f("inv_device_tlb", inv_device_tlb, "descriptors", "device-TLB invalidate descriptors for ATS devices (after the IOTLB's)");
+    f("inv_queue_waits", inv_queue_waits, "descriptors", "invalidation waits submitted (one per queued call)");
+    f("inv_queue_errors", inv_queue_errors, "errors", "invalidation queue errors met (FSTS.IQE)");
+    f("inv_queue_timeouts", inv_queue_timeouts, "errors", "device-TLB invalidation time-outs met (FSTS.ITE)");
     f("maps", maps, "calls", "successful map calls");
     f("unmaps", unmaps, "calls", "successful unmap calls");
     f("leaves_mapped_4k", leaves_mapped[0], "entries", "4 KiB leaves written");

@@ -19,7 +19,9 @@ constexpr unsigned leafLevel(LeafSize s) { return 1 + unsigned(s); }
 constexpr unsigned kLeafSizeCount = 3;
 
 // Context translation type used for an attached device (FS 4.2): second-level translation
-// through the domain's tables (TT=00) or pass-through (TT=10, needs ECAP.PT).
-enum class ContextMode : uint8_t { Translate, PassThrough };
+// through the domain's tables (TT=00), the same for a device with ATS (TT=01, needs
+// ECAP.DT and queued invalidation for its device-TLB flushes), or pass-through (TT=10,
+// needs ECAP.PT).
+enum class ContextMode : uint8_t { Translate, PassThrough, DeviceTlb };
 
 }  // namespace vtd::fw

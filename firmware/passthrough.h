@@ -51,7 +51,9 @@ class PassthroughManager {
   // std::runtime_error when the domain cannot be created or the RAM cannot be mapped.
   Vm& createVm(uint64_t guest_ram_bytes, uint64_t host_phys_base, LeafSize leaf,
                unsigned guest_width_bits = 0);
-  Status assignDevice(Vm& vm, uint16_t source_id);
+  // ats: the device has ATS enabled, so its context gets TT=01 (the driver then flushes
+  // its device-TLB after the IOTLB; needs ECAP.DT and queued invalidation).
+  Status assignDevice(Vm& vm, uint16_t source_id, bool ats = false);
   Status releaseDevice(Vm& vm, uint16_t source_id);
   const std::vector<std::unique_ptr<Vm>>& vms() const { return vms_; }
 

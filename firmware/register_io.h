@@ -16,6 +16,10 @@ namespace vtd::fw {
 struct DriverOptions {
   uint64_t poll_timeout_ns = 10'000'000;  // give up on a status bit after this long
   uint64_t poll_interval_ns = 100;        // between two reads of a polled register
+  // Invalidate through the queue when ECAP.QI is set, as Linux always does (FS 9.C.1);
+  // off keeps register-based invalidation. Devices attached with ContextMode::DeviceTlb
+  // need it (device-TLB invalidation exists only as a queue descriptor).
+  bool queued_invalidation = false;
 };
 
 class RegisterIo {

@@ -13,8 +13,10 @@ using namespace regs;
 
 VtdDriver::VtdDriver(Hal& hal, PhysAllocator& allocator, DriverOptions options)
     : hal_(hal), allocator_(allocator), io_(hal.mmio, hal.clock, options, stats_),
-      gcmd_(io_, stats_), invalidator_(io_, caps_, stats_), faults_(io_, caps_, stats_),
-      contexts_(hal.memory, allocator, stats_) {}
+      gcmd_(io_, stats_), register_invalidator_(io_, caps_, stats_),
+      queued_invalidator_(io_, hal, allocator, gcmd_, caps_, stats_, options.poll_timeout_ns),
+      invalidator_(&register_invalidator_), use_queue_(options.queued_invalidation),
+      faults_(io_, caps_, stats_), contexts_(hal.memory, allocator, stats_) {}
 
 Status VtdDriver::requireProbed(const char* what) const {
   if (probed_) return Status::success();
@@ -41,13 +43,18 @@ Status VtdDriver::probe() {
 // Linux's init_dmars + intel_iommu_init order (FS 9.C, 9.D).
 Status VtdDriver::enable() {
   VTD_FW_TRY(requireProbed("enable"));
-  // FS 9.C.1: Linux enables queued invalidation whenever ECAP.QI is set. The model does not
-  // implement QI yet, so this driver always uses register-based invalidation (CCMD,
-  // IVA/IOTLB_REG); switch to the queue here once both sides support it.
+  // FS 9.C.1: Linux enables queued invalidation whenever ECAP.QI is set; this driver does
+  // when DriverOptions::queued_invalidation asks for it, and otherwise uses register-based
+  // invalidation (CCMD, IVA/IOTLB_REG).
   const uint32_t status = gcmd_.syncFromStatus();
   // Register-based invalidation is refused while the queue is on (FS 6.11), so a queue left
   // running by earlier software is drained and switched off, as Linux does (FS 9.B.2.2).
   if (status & gsts::QIES) VTD_FW_TRY(disableQueuedInvalidation());
+  invalidator_ = &register_invalidator_;
+  if (use_queue_ && caps_.qi) {
+    VTD_FW_TRY(queued_invalidator_.enable());
+    invalidator_ = &queued_invalidator_;
+  }
   // FS 9.C.2: translation left on by earlier software is switched off first.
   if (status & gsts::TES) VTD_FW_TRY(gcmd_.setTranslation(false));
   // FS 9.C.3: a zeroed root table (kept across disable/enable).
@@ -62,8 +69,8 @@ Status VtdDriver::enable() {
   io_.write64(RTADDR_REG, rtaddr::RTA.make(root >> kPageShift) | rtaddr::TTM.make(rtaddr::kTtmLegacy));
   VTD_FW_TRY(gcmd_.setRootTablePointer());
   if (!caps_.esrtps) {
-    VTD_FW_TRY(invalidator_.contextGlobal());
-    VTD_FW_TRY(invalidator_.iotlbGlobal());
+    VTD_FW_TRY(invalidator_->contextGlobal());
+    VTD_FW_TRY(invalidator_->iotlbGlobal());
   }
   if (caps_.rwbf) VTD_FW_TRY(gcmd_.flushWriteBuffer());  // FS 9.C.6
   VTD_FW_TRY(drainStaleFaults());                         // FS 9.C.7
@@ -113,32 +120,32 @@ std::vector<FaultRecord> VtdDriver::handleFaults() {
 
 Status VtdDriver::flushContextGlobal() {
   VTD_FW_TRY(requireProbed("flushContextGlobal"));
-  return invalidator_.contextGlobal();
+  return invalidator_->contextGlobal();
 }
 
 Status VtdDriver::flushContextDomain(uint16_t did) {
   VTD_FW_TRY(requireProbed("flushContextDomain"));
-  return invalidator_.contextDomain(did);
+  return invalidator_->contextDomain(did);
 }
 
 Status VtdDriver::flushContextDevice(uint16_t sid, unsigned fm, uint16_t did) {
   VTD_FW_TRY(requireProbed("flushContextDevice"));
-  return invalidator_.contextDevice(sid, fm, did);
+  return invalidator_->contextDevice(sid, fm, did);
 }
 
 Status VtdDriver::flushIotlbGlobal() {
   VTD_FW_TRY(requireProbed("flushIotlbGlobal"));
-  return invalidator_.iotlbGlobal();
+  return invalidator_->iotlbGlobal();
 }
 
 Status VtdDriver::flushIotlbDomain(uint16_t did) {
   VTD_FW_TRY(requireProbed("flushIotlbDomain"));
-  return invalidator_.iotlbDomain(did);
+  return invalidator_->iotlbDomain(did);
 }
 
 Status VtdDriver::flushIotlbPages(uint16_t did, uint64_t addr, unsigned am, bool ih) {
   VTD_FW_TRY(requireProbed("flushIotlbPages"));
-  return invalidator_.iotlbPages(did, addr, am, ih);
+  return invalidator_->iotlbPages(did, addr, am, ih);
 }
 
 Status VtdDriver::flushWriteBuffer() {

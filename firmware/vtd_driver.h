@@ -3,9 +3,10 @@
 // second-level tables, context entries for attached devices (FS 9.E), mappings, register-
 // based invalidation (FS 6.11) and primary fault handling (FS 7.5). It reaches the
 // hardware only through the HAL and uses its own register definitions (vtd_regs.h).
-// Not implemented yet: queued invalidation (register invalidation is used even when
-// ECAP.QI is set, and a queue left on by earlier software is switched off), scalable
-// mode, interrupt remapping, ATS, advanced fault logging.
+// Invalidation is register-based unless DriverOptions::queued_invalidation (then through
+// the queue, QueuedInvalidator); devices attached with ATS (ContextMode::DeviceTlb, TT=01)
+// get a device-TLB flush after every IOTLB flush of their domain (Linux's order).
+// Not implemented yet: scalable mode, interrupt remapping, advanced fault logging.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include "firmware/invalidation.h"
 #include "firmware/mapping_types.h"
 #include "firmware/phys_allocator.h"
+#include "firmware/queued_invalidator.h"
 #include "firmware/register_io.h"
 #include "firmware/status.h"
 
@@ -90,6 +92,8 @@ class VtdDriver {
   Status afterContextChange(uint16_t sid, uint16_t did);
   Status afterMap(Domain& domain, uint64_t iova, uint64_t size);
   Status invalidateRange(uint16_t did, uint64_t iova, uint64_t size, bool leaves_only);
+  // Device-TLBs of the domain's ATS devices: 2^am pages from `address` (am >= 52: all).
+  Status flushDeviceTlbs(uint16_t did, uint64_t address, unsigned am);
   uint16_t allocateDid() const;
 
   Hal& hal_;
@@ -98,7 +102,10 @@ class VtdDriver {
   RegisterIo io_;
   GlobalCommand gcmd_;
   Capabilities caps_;
-  RegisterInvalidator invalidator_;
+  RegisterInvalidator register_invalidator_;
+  QueuedInvalidator queued_invalidator_;
+  Invalidator* invalidator_;  // one of the two
+  bool use_queue_;            // DriverOptions::queued_invalidation
   FaultHandler faults_;
   ContextTables contexts_;
   std::map<uint16_t, std::unique_ptr<Domain>> domains_;  // by DID

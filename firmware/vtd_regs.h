@@ -42,6 +42,8 @@ constexpr uint32_t FEUADDR_REG = 0x044;  // 32-bit, only with ECAP.EIM
 constexpr uint32_t PMEN_REG = 0x064;     // 32-bit, only with CAP.PLMR/PHMR
 constexpr uint32_t IQH_REG = 0x080;      // 64-bit, only with ECAP.QI
 constexpr uint32_t IQT_REG = 0x088;      // 64-bit, only with ECAP.QI
+constexpr uint32_t IQA_REG = 0x090;      // 64-bit, only with ECAP.QI
+constexpr uint32_t IQERCD_REG = 0x0B0;   // 64-bit, only with ECAP.QI
 
 // --- VER_REG (FS 1.1) ---
 namespace ver {

@@ -27,10 +27,18 @@ fw::LeafSize leafOf(LeafChoice c) {
 }
 }  // namespace
 
+// With device.ats the driver uses queued invalidation (device-TLB flushes are queue
+// descriptors) and gives the device a TT=01 context, as Linux does for an ATS device.
+fw::DriverOptions driverOptions(bool ats) {
+  fw::DriverOptions o;
+  o.queued_invalidation = ats;
+  return o;
+}
+
 struct KvmPassthroughScenario::Host {
-  Host(HostCpu& cpu)
-      : allocator(cpu.hal().memory, kFirmwareBase, kFirmwareSize), driver(cpu.hal(), allocator),
-        manager(driver) {}
+  Host(HostCpu& cpu, bool ats)
+      : allocator(cpu.hal().memory, kFirmwareBase, kFirmwareSize),
+        driver(cpu.hal(), allocator, driverOptions(ats)), manager(driver) {}
   fw::PhysAllocator allocator;
   fw::VtdDriver driver;
   fw::PassthroughManager manager;
@@ -47,7 +55,8 @@ void KvmPassthroughScenario::install() {
 }
 
 bool KvmPassthroughScenario::setUp(HostCpu& cpu) {
-  host_ = std::make_unique<Host>(cpu);
+  const bool ats = platform_.config().device.ats;
+  host_ = std::make_unique<Host>(cpu, ats);
   fw::VtdDriver& drv = host_->driver;
   if (auto s = drv.probe(); !s) return problem("probe: " + s.error), false;
   if (auto s = drv.enable(); !s) return problem("enable: " + s.error), false;
@@ -56,7 +65,7 @@ bool KvmPassthroughScenario::setUp(HostCpu& cpu) {
   const uint64_t ram = params_.vm_ram_mib << 20;
   host_->vm = &host_->manager.createVm(ram, params_.host_base_mib << 20, leafOf(params_.leaf));
   const uint16_t sid = platform_.devices[0]->source().value;
-  if (auto s = host_->manager.assignDevice(*host_->vm, sid); !s)
+  if (auto s = host_->manager.assignDevice(*host_->vm, sid, ats); !s)
     return problem("assign device: " + s.error), false;
 
   // Guest driver: one buffer per descriptor, each on its own page chosen at random above

@@ -57,7 +57,7 @@ class SystemTest : public ::testing::Test {
     if (!top) elaborate();
     top->cpu.setProgram([&](platform::HostCpu& cpu) {
       fw::PhysAllocator allocator(cpu.hal().memory, 16ull << 20, 48ull << 20);
-      fw::VtdDriver driver(cpu.hal(), allocator);
+      fw::VtdDriver driver(cpu.hal(), allocator, driver_options);
       ASSERT_TRUE(driver.probe()) << "probe";
       auto s = driver.enable();
       ASSERT_TRUE(s) << s.error;
@@ -69,6 +69,9 @@ class SystemTest : public ::testing::Test {
 
   // Starts `program` on device `index` and waits until it is done (from the host program).
   void runDevice(platform::HostCpu& cpu, unsigned index, platform::DmaProgram& program) {
+    // The host's local time first: waitFor() syncs before it waits, and a device started
+    // ahead of that sync could finish inside it, its done() then missed.
+    cpu.hal().clock.delayNs(0);
     top->devices[index]->start(program);
     while (top->devices[index]->busy()) cpu.waitFor(top->devices[index]->done());
   }
@@ -81,6 +84,7 @@ class SystemTest : public ::testing::Test {
   }
 
   platform::SimConfig config;
+  fw::DriverOptions driver_options;  // runHost's driver (e.g. queued invalidation)
   std::unique_ptr<platform::VtdPlatform> top;
 };
 
