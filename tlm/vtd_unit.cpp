@@ -112,7 +112,7 @@ void VtdUnit::interruptRequest(const RequesterExtension& req, tlm_generic_payloa
   const InterruptResult r = unit_.remapInterrupt(m);
   delay += sc_time::from_value(cost_timer_.picoseconds(r.cost));
   trans.set_response_status(::tlm::TLM_OK_RESPONSE);  // posted write: blocked ones vanish
-  if (r.ok) deliver(MsiMessage{r.address, r.data});
+  if (r.send) deliver(MsiMessage{r.address, r.data});
   current_delay_ = nullptr;
 }
 

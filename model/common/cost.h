@@ -19,6 +19,11 @@ struct Cost {
   uint8_t psc_probed = 0;     // bit L set: the level-L paging-structure cache was probed
   uint8_t psc_hit_level = 0;  // level of the paging-structure cache hit the walk began under
   uint8_t fault_records = 0;  // FRCD writes
+  // Interrupt requests (remapInterrupt) only.
+  uint8_t iec_lookups = 0;          // interrupt-entry-cache lookups
+  uint8_t iec_hits = 0;
+  uint8_t irte_reads = 0;           // 16-byte IRTE reads
+  uint8_t descriptor_accesses = 0;  // 64-byte posted-descriptor reads and writes
 
   uint32_t memoryReads() const { return uint32_t(root_reads) + context_reads + walk_reads; }
 };

@@ -88,7 +88,11 @@ struct InterruptResult {
   bool ok = true;  // false: blocked (reason says why)
   FaultReason reason = FaultReason::None;
   bool fault_recorded = false;
-  uint64_t address = 0;  // the interrupt to deliver when ok
+  // A message to send on the interrupt bus: the interrupt itself, or for a posted
+  // interrupt the notification event (none when ON was set or SN suppressed it).
+  bool send = true;
+  bool posted = false;   // a posted-format IRTE updated a posted-interrupt descriptor
+  uint64_t address = 0;  // the message when send (x2APIC destination bits 31:8 in 63:40)
   uint32_t data = 0;
   Cost cost;
 };

@@ -91,9 +91,4 @@ unsigned RemappingUnit::invalidateIotlb(const IotlbInvalidation& request) {
   return actual;
 }
 
-// Interrupt-entry-cache invalidation (descriptor type 4, FS 6.5). The seam for interrupt
-// remapping: there is no interrupt-entry cache yet, and the decoder refuses type 4 while
-// ECAP.IR = 0, so nothing reaches this until interrupt remapping implements it.
-void RemappingUnit::invalidateInterruptEntryCache(const IecInvalidation&) {}
-
 }  // namespace vtd

@@ -22,6 +22,7 @@ uint64_t encodeCap(const UnitParams& p) {
   cap = setBits(cap, 53, 48, p.max_address_mask);          // MAMV
   cap |= p.drain_writes ? bit(54) : 0;                     // DWD
   cap |= p.drain_reads ? bit(55) : 0;                      // DRD
+  cap |= p.posted_interrupts ? bit(59) : 0;                // PI
   return cap;
 }
 

@@ -156,13 +156,4 @@ void RemappingUnit::translateSecondLevel(const DmaRequest& req, const ContextInf
   t.snoop = e->snoop;
 }
 
-// Interrupt remapping is not implemented yet and never advertised (ECAP.IR = 0): with no
-// remapping hardware behind it, every interrupt request is delivered as written.
-InterruptResult RemappingUnit::remapInterrupt(const MsiRequest& req) {
-  InterruptResult r;
-  r.address = req.address;
-  r.data = req.data;
-  return r;
-}
-
 }  // namespace vtd

@@ -25,6 +25,15 @@ void RemappingUnit::onGcmdWrite(const RegisterFile::Write& w) {
   if (toggled & gcmd::TE) setTranslationEnable(value & gcmd::TE);
   if (fired & gcmd::SRTP) latchRootTable();
   if (fired & gcmd::WBF) flushWriteBuffer();
+  if (fired & gcmd::SIRTP) latchInterruptRemapTable();
+  if (toggled & gcmd::IRE) {  // FS 3.1: remapping starts/stops at a request boundary
+    ir_.enabled = value & gcmd::IRE;
+    regs_.set(R_GSTS, ir_.enabled ? (gsts() | gsts::IRES) : (gsts() & ~gsts::IRES));
+  }
+  if (toggled & gcmd::CFI) {  // compatibility-format requests pass (CFIS) or fault 0x25
+    ir_.compat_pass = value & gcmd::CFI;
+    regs_.set(R_GSTS, ir_.compat_pass ? (gsts() | gsts::CFIS) : (gsts() & ~gsts::CFIS));
+  }
   if (toggled & gcmd::QIE) {
     noteQueueEnable(value & gcmd::QIE);
     qi_.setEnabled(value & gcmd::QIE);
@@ -41,6 +50,14 @@ void RemappingUnit::latchRootTable() {
   root_latched_ = true;
   regs_.set(R_GSTS, gsts() | gsts::RTPS);
   noteRootTableLatched();
+}
+
+// SIRTP latches IRTA (table, size, EIME); IRTPS reads 1 once done, at once here. The
+// interrupt-entry cache is not flushed: without CAP.ESIRTPS (not advertised) software
+// invalidates it globally afterwards (FS 3.1, 9.B.5).
+void RemappingUnit::latchInterruptRemapTable() {
+  ir_.latchIrta(regs_.get(R_IRTA), config_.unit.extended_interrupt_mode);
+  regs_.set(R_GSTS, gsts() | gsts::IRTPS);
 }
 
 // TE switches translation at a request boundary; the model has no requests in flight.

@@ -15,6 +15,7 @@ void UnitConfig::describe(ParamRegistry& r) {
   iotlb_organisation.describe(r, "iotlb.");
   psc.describe(r, "psc.");
   context_cache.describe(r, "context_cache.", "context cache");
+  interrupt_cache.describe(r, "iec.", "interrupt-entry cache");
   checker.describe(r, "checker.");
 }
 
@@ -24,6 +25,7 @@ std::vector<std::string> UnitConfig::validate() const {
   for (auto& e : iotlb_organisation.validate("iotlb.")) errors.push_back(e);
   for (auto& e : psc.validate("psc.")) errors.push_back(e);
   for (auto& e : context_cache.validate("context_cache.")) errors.push_back(e);
+  for (auto& e : interrupt_cache.validate("iec.")) errors.push_back(e);
   return errors;
 }
 
@@ -63,7 +65,10 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, GuestMemory& memory)
       input_limit_mask_(~addressMask(config_.unit.mgaw_bits)),
       zero_length_reads_(config_.unit.zero_length_reads),
       qi_(config_.unit, regs_, memory_, fault_event_, *this, stats_), psc_(config_.psc),
-      checker_(config_.checker), check_translations_(config_.checker.any()) {}
+      checker_(config_.checker), iec_(config_.interrupt_cache), remapper_(memory_, iec_),
+      check_translations_(config_.checker.any()) {
+  ir_.posted_supported = config_.unit.posted_interrupts;
+}
 
 uint64_t RemappingUnit::mmioRead(uint32_t offset, unsigned size) {
   ++stats_.mmio_reads;
@@ -113,6 +118,9 @@ void RemappingUnit::reset() {
   root_table_ = 0;
   ttm_ = 0;
   root_latched_ = false;
+  ir_ = InterruptRemapState{};
+  ir_.posted_supported = config_.unit.posted_interrupts;
+  iec_.invalidateAll();
   checker_.history.clear();
   checker_.srtp_pending = false;
   checker_.context_without_iotlb.clear();

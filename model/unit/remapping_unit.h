@@ -7,8 +7,10 @@
 // and queued invalidation, primary fault logging; context cache, IOTLB (unified or split)
 // and second-level paging-structure caches, with caching mode (CAP.CM) negative entries.
 // ATS with unit.device_tlb (ECAP.DT): context TT=01, translation and translated requests,
-// device-TLB invalidation forwarded through a DeviceTlbPort.
-// Not yet: scalable mode, interrupt remapping (refused by UnitParams::validate()).
+// device-TLB invalidation forwarded through a DeviceTlbPort. Interrupt remapping with
+// unit.interrupt_remapping (ECAP.IR, EIM): IRTA/SIRTP, IRE, CFI, remapped- and (CAP.PI)
+// posted-format IRTEs, the interrupt-entry cache and its invalidation, IR fault records.
+// Not yet: scalable mode.
 #pragma once
 
 #include <array>
@@ -25,6 +27,7 @@
 #include "model/common/types.h"
 #include "model/faults/event_interrupt.h"
 #include "model/faults/fault_recorder.h"
+#include "model/interrupt/interrupt_remapper.h"
 #include "model/invalidation/queued_invalidation.h"
 #include "model/registers/register_file.h"
 #include "model/translation/context_entry.h"
@@ -51,6 +54,7 @@ struct UnitConfig {
   IotlbOrganisationParams iotlb_organisation;  // iotlb.organisation, iotlb.{4k,2m,1g}.*
   PagingStructureCacheParams psc;               // psc.{pml5e,pml4e,pdpe,pde}.*
   CacheParams context_cache{64, 4, ReplacementPolicy::Lru, 1, 1, true};
+  CacheParams interrupt_cache{64, 4, ReplacementPolicy::Lru, 1, 3, true};  // iec.*: with IR
   CheckerParams checker;  // checker.*: the driver checker (off by default)
 
   void describe(ParamRegistry& r);  // "unit.*", "iotlb.*", "psc.*", "context_cache.*", "checker.*"
@@ -97,6 +101,8 @@ class RemappingUnit : private InvalidationHandler {
   const FaultRecorder& faultRecorder() const { return recorder_; }
   uint64_t faultEventsSent() const { return fault_event_.sent(); }
   const QueuedInvalidation& queuedInvalidation() const { return qi_; }
+  const InterruptEntryCache& interruptEntryCache() const { return iec_; }
+  const InterruptRemapState& interruptRemapState() const { return ir_; }
   // The driver checker's findings (checker.*); the platform sets the log's sink.
   DiagnosticLog& diagnostics() { return checker_.log; }
   const DiagnosticLog& diagnostics() const { return checker_.log; }
@@ -132,6 +138,7 @@ class RemappingUnit : private InvalidationHandler {
   void latchRootTable();
   void setTranslationEnable(bool on);
   void flushWriteBuffer();
+  void latchInterruptRemapTable();
 
   // Translation helpers (dma_translation.cpp).
   void translateInto(const DmaRequest& req, Translation& t);
@@ -183,6 +190,11 @@ class RemappingUnit : private InvalidationHandler {
   QueuedInvalidation qi_;        // the invalidation queue (invalidation/queued_invalidation.h)
   PagingStructureCaches psc_;    // off the IOTLB-hit path's cache lines
   CheckerState checker_;
+  // Interrupt remapping (interrupt/interrupt_remapping.cpp): IRTA latched by SIRTP, IRES
+  // and CFIS, the interrupt-entry cache and the remapper working on them.
+  InterruptRemapState ir_;
+  InterruptEntryCache iec_;
+  InterruptRemapper remapper_;
   bool check_translations_;      // checker.stale or checker.ordering: look at every DMA
 };
 

@@ -31,7 +31,8 @@ void UnitParams::describe(ParamRegistry& r, const std::string& p) {
   r.addBool(p + "pass_through", pass_through, "context translation type 10 pass-through (ECAP.PT)");
   r.addBool(p + "snoop_control", snoop_control, "SNP bit honoured in leaf entries (ECAP.SC)");
   r.addBool(p + "queued_invalidation", queued_invalidation, "queued invalidation (ECAP.QI): the invalidation queue, descriptors and the completion event");
-  r.addBool(p + "interrupt_remapping", interrupt_remapping, "interrupt remapping (ECAP.IR); not implemented yet");
+  r.addBool(p + "interrupt_remapping", interrupt_remapping, "interrupt remapping (ECAP.IR): IRTA/SIRTP, IRE, CFI, remapped-format IRTEs, the interrupt-entry cache and its invalidation");
+  r.addBool(p + "posted_interrupts", posted_interrupts, "posted interrupts (CAP.PI): posted-format IRTEs update a posted-interrupt descriptor; needs interrupt remapping");
   r.addBool(p + "extended_interrupt_mode", extended_interrupt_mode, "x2APIC interrupt mode (ECAP.EIM); needs interrupt remapping");
   r.addBool(p + "device_tlb", device_tlb, "device-TLB / ATS (ECAP.DT): context TT=01, translation and translated requests, device-TLB invalidation (FSTS.ITE on a time-out)");
   r.addUInt(p + "max_handle_mask", max_handle_mask, 0, 15, "", "largest interrupt-entry-cache index mask (ECAP.MHMV)");
@@ -78,7 +79,7 @@ std::vector<std::string> UnitParams::validate() const {
     fail(s.str());
   }
   if (frcd_end > 0x4000) fail("unit.fault_record_offset + 16*fault_records must stay below 0x4000");
-  if (interrupt_remapping) fail("unit.interrupt_remapping: interrupt remapping is not implemented yet");
+  if (posted_interrupts && !interrupt_remapping) fail("unit.posted_interrupts needs unit.interrupt_remapping");
   if (extended_interrupt_mode && !interrupt_remapping)
     fail("unit.extended_interrupt_mode needs unit.interrupt_remapping");
   return errors;

@@ -35,7 +35,8 @@ struct UnitParams {
   bool pass_through = true;                     // ECAP.PT: context TT=10
   bool snoop_control = true;                    // ECAP.SC: SNP honoured in leaf entries
   bool queued_invalidation = true;              // ECAP.QI
-  bool interrupt_remapping = false;             // ECAP.IR   (not implemented yet)
+  bool interrupt_remapping = false;             // ECAP.IR
+  bool posted_interrupts = false;               // CAP.PI    (needs IR)
   bool extended_interrupt_mode = false;         // ECAP.EIM  (needs IR)
   bool device_tlb = false;                      // ECAP.DT   (ATS: TT=01, device-TLB invalidation)
   uint32_t max_handle_mask = 15;                // ECAP.MHMV (with IR)

@@ -98,6 +98,24 @@ struct UnitStats {
   uint64_t inv_device_tlb_timeouts = 0;         // never answered: FSTS.ITE
   uint64_t inv_device_tlb_waits_aborted = 0;    // waits behind a time-out: no SW, no IF
   uint64_t device_tlb_entries_invalidated = 0;  // device-TLB entries the devices dropped
+  // interrupt requests (VT-d perfmon int_cache_*; with interrupt remapping)
+  uint64_t interrupt_requests = 0;
+  uint64_t interrupts_not_remapped = 0;  // IRES = 0: delivered as written
+  uint64_t interrupts_compatibility = 0; // compatibility format passed (CFIS = 1)
+  uint64_t interrupts_remapped = 0;      // remapped-format IRTE
+  uint64_t interrupts_posted = 0;        // posted-format IRTE: descriptor updated
+  uint64_t interrupts_faulted = 0;
+  uint64_t post_notifications = 0;       // notification events sent (ON was 0)
+  uint64_t post_suppressed = 0;          // SN = 1, URG = 0: no notification
+  uint64_t post_already_pending = 0;     // ON = 1: no notification
+  uint64_t post_urgent = 0;              // posted with URG = 1
+  uint64_t int_cache_lookup = 0;
+  uint64_t int_cache_hit_posted = 0;
+  uint64_t int_cache_hit_nonposted = 0;
+  uint64_t irte_reads = 0;
+  uint64_t inv_iec_global = 0;
+  uint64_t inv_iec_index = 0;
+  uint64_t iec_entries_invalidated = 0;
   // registers
   uint64_t mmio_reads = 0;
   uint64_t mmio_writes = 0;

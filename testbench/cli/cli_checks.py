@@ -79,7 +79,7 @@ BAD_INPUTS = [
     (["run", "--set", "iotlb.organisation=split", "--set", "iotlb.2m.ways=3"], "iotlb.2m.ways"),
     (["run", "--set", "psc.pde.entries=24"], "psc.pde."),
     (["run", "--set", "unit.fault_records=0"], "unit.fault_records"),
-    (["run", "--set", "unit.interrupt_remapping=true"], "not implemented yet"),
+    (["run", "--set", "unit.posted_interrupts=true"], "unit.posted_interrupts needs unit.interrupt_remapping"),
     (["run", "--set", "scenario.leaf=3m"], "4k|2m|1g"),
     (["run", "--set", "checker.stale=on", "--set", "checker.log=/nonexistent/dir/f.log"], "checker.log"),
     (["run", "--set", "noequals"], "key=value"),

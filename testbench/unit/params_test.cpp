@@ -80,14 +80,19 @@ TEST(Params, EffectiveConfigRoundTrips) {
   EXPECT_EQ(dumped["unit"]["mgaw_bits"], 39);
 }
 
-TEST(Params, UnimplementedFeaturesAreRefused) {
+// Features that depend on another (CAP.PI and ECAP.EIM on ECAP.IR) are refused alone.
+TEST(Params, DependentFeaturesAreRefusedAlone) {
   UnitConfig c;
-  c.unit.interrupt_remapping = true;
+  c.unit.posted_interrupts = true;
+  c.unit.extended_interrupt_mode = true;
   auto errors = c.validate();
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("unit.interrupt_remapping"), std::string::npos);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("unit.posted_interrupts"), std::string::npos);
+  EXPECT_NE(errors[1].find("unit.extended_interrupt_mode"), std::string::npos);
   FlatMemory mem(4096);
   EXPECT_THROW(RemappingUnit(c, mem), std::invalid_argument);
+  c.unit.interrupt_remapping = true;
+  EXPECT_TRUE(c.validate().empty());
 }
 
 TEST(Params, OverlappingRegisterPlacementIsRefused) {
