@@ -86,7 +86,8 @@ Status VtdDriver::attach(uint16_t source_id, Domain& domain, ContextMode mode) {
   if (mode == ContextMode::DeviceTlb) {
     if (!caps_.dt) return Status::failure("attach: ATS (TT=01) needs ECAP.DT");
     if (invalidator_ != &queued_invalidator_)
-      return Status::failure("attach: ATS needs queued invalidation (device-TLB flushes are queue descriptors)");
+      return Status::failure(
+          "attach: ATS needs queued invalidation (device-TLB flushes are queue descriptors)");
   }
   if (mode == ContextMode::PassThrough) {
     if (!caps_.pt) return Status::failure("attach: pass-through needs ECAP.PT");
@@ -134,7 +135,8 @@ Status VtdDriver::detach(uint16_t source_id) {
 Status VtdDriver::flushDeviceTlbs(uint16_t did, uint64_t address, unsigned am) {
   Domain* d = findDomain(did);
   if (!d) return Status::success();
-  for (uint16_t sid : d->ats_devices_) VTD_FW_TRY(queued_invalidator_.deviceTlb(sid, 32, address, am));
+  for (uint16_t sid : d->ats_devices_)
+    VTD_FW_TRY(queued_invalidator_.deviceTlb(sid, 32, address, am));
   return Status::success();
 }
 

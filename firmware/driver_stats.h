@@ -62,10 +62,13 @@ struct DriverStats {
     f("inv_iotlb_domain", inv_iotlb_domain, "commands", "domain-selective IOTLB invalidations");
     f("inv_iotlb_page", inv_iotlb_page, "commands", "page-selective IOTLB invalidations");
     f("inv_coarser", inv_coarser, "commands", "invalidations performed coarser than requested");
-    f("inv_device_tlb", inv_device_tlb, "descriptors", "device-TLB invalidate descriptors for ATS devices (after the IOTLB's)");
-    f("inv_queue_waits", inv_queue_waits, "descriptors", "invalidation waits submitted (one per queued call)");
+    f("inv_device_tlb", inv_device_tlb, "descriptors",
+      "device-TLB invalidate descriptors for ATS devices (after the IOTLB's)");
+    f("inv_queue_waits", inv_queue_waits, "descriptors",
+      "invalidation waits submitted (one per queued call)");
     f("inv_queue_errors", inv_queue_errors, "errors", "invalidation queue errors met (FSTS.IQE)");
-    f("inv_queue_timeouts", inv_queue_timeouts, "errors", "device-TLB invalidation time-outs met (FSTS.ITE)");
+    f("inv_queue_timeouts", inv_queue_timeouts, "errors",
+      "device-TLB invalidation time-outs met (FSTS.ITE)");
     f("maps", maps, "calls", "successful map calls");
     f("unmaps", unmaps, "calls", "successful unmap calls");
     f("leaves_mapped_4k", leaves_mapped[0], "entries", "4 KiB leaves written");

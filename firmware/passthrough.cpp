@@ -40,7 +40,8 @@ Vm& PassthroughManager::createVm(uint64_t guest_ram_bytes, uint64_t host_phys_ba
 }
 
 Status PassthroughManager::assignDevice(Vm& vm, uint16_t source_id, bool ats) {
-  VTD_FW_TRY(driver_.attach(source_id, vm.domain(), ats ? ContextMode::DeviceTlb : ContextMode::Translate));
+  VTD_FW_TRY(driver_.attach(source_id, vm.domain(),
+                            ats ? ContextMode::DeviceTlb : ContextMode::Translate));
   vm.devices_.push_back(source_id);
   return Status::success();
 }

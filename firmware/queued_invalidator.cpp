@@ -68,9 +68,9 @@ Status QueuedInvalidator::iotlbPages(uint16_t did, uint64_t address, unsigned am
   if (!caps_.psi || am > caps_.mamv) return iotlbDomain(did);
   ++stats_.inv_iotlb_page;
   const uint64_t base = address & ~((1ull << (12 + am)) - 1);
-  return submit({{kTypeIotlb | kQiSelective << 4 | uint64_t(did) << 16,
-                  base | (ih ? 1ull << 6 : 0) | am}},
-                "IOTLB page");
+  return submit(
+      {{kTypeIotlb | kQiSelective << 4 | uint64_t(did) << 16, base | (ih ? 1ull << 6 : 0) | am}},
+      "IOTLB page");
 }
 
 // FS 6.4: S = 0 for one page; else ADDR with the bits below the size's top bit set (bit
@@ -91,7 +91,8 @@ Status QueuedInvalidator::deviceTlb(uint16_t sid, unsigned qdep, uint64_t addres
 // them; poll the status word (FS 6.6). The queue must have room for all of them plus the
 // slot kept free.
 Status QueuedInvalidator::submit(std::initializer_list<Desc> descriptors, const char* what) {
-  if (!enabled()) return Status::failure(std::string(what) + ": queued invalidation is not enabled");
+  if (!enabled())
+    return Status::failure(std::string(what) + ": queued invalidation is not enabled");
   const uint32_t data = ++sequence_;
   const uint32_t zero = 0;
   hal_.memory.write(status_, &zero, 4);
@@ -137,7 +138,8 @@ Status QueuedInvalidator::recover(uint32_t status, const char* what) {
   const uint64_t sid = (io_.read64(IQERCD_REG) >> 32) & 0xFFFF;
   io_.write32(FSTS_REG, fsts::ITE);
   ++stats_.inv_queue_timeouts;
-  return Status::failure(std::string(what) + ": device-TLB invalidation timed out (FSTS.ITE, ITESID " +
+  return Status::failure(std::string(what) +
+                         ": device-TLB invalidation timed out (FSTS.ITE, ITESID " +
                          sourceIdText(uint16_t(sid)) + ")");
 }
 

@@ -27,7 +27,12 @@ class QueuedInvalidator final : public Invalidator {
  public:
   QueuedInvalidator(RegisterIo& io, Hal& hal, PhysAllocator& allocator, GlobalCommand& gcmd,
                     const Capabilities& caps, DriverStats& stats, uint64_t timeout_ns)
-      : io_(io), hal_(hal), allocator_(allocator), gcmd_(gcmd), caps_(caps), stats_(stats),
+      : io_(io),
+        hal_(hal),
+        allocator_(allocator),
+        gcmd_(gcmd),
+        caps_(caps),
+        stats_(stats),
         timeout_ns_(timeout_ns) {}
 
   // IQT = 0, IQA = queue | QS 0, GCMD.QIE (FS 9.B.2: Linux writes IQT before IQA).

@@ -12,11 +12,16 @@ namespace vtd::fw {
 using namespace regs;
 
 VtdDriver::VtdDriver(Hal& hal, PhysAllocator& allocator, DriverOptions options)
-    : hal_(hal), allocator_(allocator), io_(hal.mmio, hal.clock, options, stats_),
-      gcmd_(io_, stats_), register_invalidator_(io_, caps_, stats_),
+    : hal_(hal),
+      allocator_(allocator),
+      io_(hal.mmio, hal.clock, options, stats_),
+      gcmd_(io_, stats_),
+      register_invalidator_(io_, caps_, stats_),
       queued_invalidator_(io_, hal, allocator, gcmd_, caps_, stats_, options.poll_timeout_ns),
-      invalidator_(&register_invalidator_), use_queue_(options.queued_invalidation),
-      faults_(io_, caps_, stats_), contexts_(hal.memory, allocator, stats_) {}
+      invalidator_(&register_invalidator_),
+      use_queue_(options.queued_invalidation),
+      faults_(io_, caps_, stats_),
+      contexts_(hal.memory, allocator, stats_) {}
 
 Status VtdDriver::requireProbed(const char* what) const {
   if (probed_) return Status::success();

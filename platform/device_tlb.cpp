@@ -6,9 +6,14 @@
 namespace vtd::platform {
 
 void DeviceParams::describe(ParamRegistry& r, const std::string& p) {
-  r.addBool(p + "ats", ats, "devices use ATS: an address translation cache (ATC), translation requests on a miss, translated requests on a hit; the firmware then sets context TT=01 and invalidates the device-TLB after the IOTLB (needs unit.device_tlb)");
+  r.addBool(p + "ats", ats,
+            "devices use ATS: an address translation cache (ATC), translation requests on a miss, "
+            "translated requests on a hit; the firmware then sets context TT=01 and invalidates "
+            "the device-TLB after the IOTLB (needs unit.device_tlb)");
   atc.describe(r, p + "atc.", "device ATC");
-  r.addBool(p + "ats_timeout", ats_timeout, "devices never answer device-TLB invalidate requests, so the unit reports an invalidation time-out (FSTS.ITE)");
+  r.addBool(p + "ats_timeout", ats_timeout,
+            "devices never answer device-TLB invalidate requests, so the unit reports an "
+            "invalidation time-out (FSTS.ITE)");
 }
 
 std::vector<std::string> DeviceParams::validate(const std::string& p) const {

@@ -151,16 +151,29 @@ void DmaMaster::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "bytes", stats_.bytes, "bytes", "bytes read or written by DMA");
   r.addCounter(p + "errors", stats_.errors, "operations", "operations answered with an error");
   r.addCounter(p + "max_latency_ps", stats_.max_latency_ps, "ps", "longest operation");
-  r.addCounter(p + "atc_lookups", stats_.atc_lookups, "lookups", "device-TLB lookups (one per 4 KiB piece of a read or write)");
+  r.addCounter(p + "atc_lookups", stats_.atc_lookups, "lookups",
+               "device-TLB lookups (one per 4 KiB piece of a read or write)");
   r.addCounter(p + "atc_hits", stats_.atc_hits, "lookups", "device-TLB hits");
-  r.addCounter(p + "atc_fills", stats_.atc_fills, "entries", "usable translation completions kept in the device-TLB");
-  r.addCounter(p + "translation_requests", stats_.translation_requests, "requests", "ATS translation requests sent (AT=01)");
-  r.addCounter(p + "translation_failures", stats_.translation_failures, "requests", "translation requests without a usable answer (UR, CA, R=W=0, U=1)");
-  r.addCounter(p + "translated_requests", stats_.translated_requests, "requests", "requests sent with translated addresses (AT=10)");
-  r.addCounter(p + "untranslated_requests", stats_.untranslated_requests, "requests", "pieces sent untranslated because no usable entry allowed the access");
-  r.addCounter(p + "atc_invalidations", stats_.atc_invalidations, "requests", "ATS invalidate requests answered");
-  r.addCounter(p + "atc_entries_invalidated", stats_.atc_entries_invalidated, "entries", "device-TLB entries dropped by invalidate requests");
-  r.addDerived(p + "atc_hit_rate", [this] { return stats_.atc_lookups ? double(stats_.atc_hits) / double(stats_.atc_lookups) : 0.0; }, "ratio", "device-TLB hits per lookup");
+  r.addCounter(p + "atc_fills", stats_.atc_fills, "entries",
+               "usable translation completions kept in the device-TLB");
+  r.addCounter(p + "translation_requests", stats_.translation_requests, "requests",
+               "ATS translation requests sent (AT=01)");
+  r.addCounter(p + "translation_failures", stats_.translation_failures, "requests",
+               "translation requests without a usable answer (UR, CA, R=W=0, U=1)");
+  r.addCounter(p + "translated_requests", stats_.translated_requests, "requests",
+               "requests sent with translated addresses (AT=10)");
+  r.addCounter(p + "untranslated_requests", stats_.untranslated_requests, "requests",
+               "pieces sent untranslated because no usable entry allowed the access");
+  r.addCounter(p + "atc_invalidations", stats_.atc_invalidations, "requests",
+               "ATS invalidate requests answered");
+  r.addCounter(p + "atc_entries_invalidated", stats_.atc_entries_invalidated, "entries",
+               "device-TLB entries dropped by invalidate requests");
+  r.addDerived(
+      p + "atc_hit_rate",
+      [this] {
+        return stats_.atc_lookups ? double(stats_.atc_hits) / double(stats_.atc_lookups) : 0.0;
+      },
+      "ratio", "device-TLB hits per lookup");
   r.addDerived(p + "mean_latency_ns", [this] { return stats_.ops ? double(stats_.latency_ps) / 1000.0 / double(stats_.ops) : 0.0; }, "ns", "mean operation latency");
 }
 

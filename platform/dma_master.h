@@ -14,13 +14,13 @@
 // page requests (PRI).
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/tlm_quantumkeeper.h>
 #include <vector>
 
 #include "platform/device_tlb.h"
@@ -105,7 +105,7 @@ class DmaMaster : public sc_core::sc_module {
   DmaMasterStats stats_;
   std::unique_ptr<DeviceTlb> atc_;  // with ATS only
   bool ats_timeout_ = false;
-  uint64_t completion_entry_ = 0;   // data of a translation request
+  uint64_t completion_entry_ = 0;  // data of a translation request
 };
 
 }  // namespace vtd::platform

@@ -41,7 +41,8 @@ std::vector<std::string> SimConfig::validate(bool check_scenario) const {
   std::vector<std::string> errors = unit.validate();
   for (auto& e : device.validate("device.")) errors.push_back(e);
   if (device.ats && !unit.unit.device_tlb)
-    errors.push_back("device.ats needs unit.device_tlb (a unit without ECAP.DT refuses ATS requests)");
+    errors.push_back(
+        "device.ats needs unit.device_tlb (a unit without ECAP.DT refuses ATS requests)");
   const uint64_t mem = memory.size_mib << 20;
   const uint64_t dmar_size = unit.unit.registerBlockSize();
   if (platform.dmar_base % 4096) errors.push_back("platform.dmar_base must be 4 KiB aligned");

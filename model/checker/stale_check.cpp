@@ -125,8 +125,10 @@ void RemappingUnit::checkStale(const DmaRequest& req, const Translation& t) {
   if (mem_ctx.fault != FaultReason::None) {
     in_memory.fault = mem_ctx.fault;
   } else if (req.at != AddressType::Untranslated) {  // a translated request (AT=10)
-    if (mem_ctx.info.tt == TranslationType::DeviceTlb) in_memory.output = req.address;
-    else in_memory.fault = FaultReason::TranslationTypeBlocked;
+    if (mem_ctx.info.tt == TranslationType::DeviceTlb)
+      in_memory.output = req.address;
+    else
+      in_memory.fault = FaultReason::TranslationTypeBlocked;
   } else if (mem_ctx.info.tt == TranslationType::PassThrough) {
     in_memory.output = req.address;
   } else if ((req.address & input_limit_mask_) || (req.address >> mem_ctx.info.agaw_bits)) {

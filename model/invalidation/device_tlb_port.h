@@ -18,12 +18,12 @@ namespace vtd {
 
 // One invalidate request as the device receives it (descriptor fields decoded).
 struct DeviceTlbInvalidation {
-  SourceId sid;                     // the endpoint
-  uint16_t pfsid = 0;               // physical-function SID (with ECAP.DIT; 0 here)
-  unsigned max_pending = 32;        // MIP: the device's invalidate queue depth (0 encodes 32)
-  uint64_t address = 0;             // range base, aligned to `bytes`
-  uint64_t bytes = 4096;            // power of two >= 4 KiB
-  bool all = false;                 // the whole address space (S=1, ADDR 62:12 all ones)
+  SourceId sid;               // the endpoint
+  uint16_t pfsid = 0;         // physical-function SID (with ECAP.DIT; 0 here)
+  unsigned max_pending = 32;  // MIP: the device's invalidate queue depth (0 encodes 32)
+  uint64_t address = 0;       // range base, aligned to `bytes`
+  uint64_t bytes = 4096;      // power of two >= 4 KiB
+  bool all = false;           // the whole address space (S=1, ADDR 62:12 all ones)
 
   bool covers(uint64_t base, uint64_t size) const {  // does [base, base+size) overlap it?
     return all || (base < address + bytes && address < base + size);
@@ -31,7 +31,7 @@ struct DeviceTlbInvalidation {
 };
 
 struct DeviceTlbResult {
-  bool completed = false;          // an invalidate completion came back
+  bool completed = false;  // an invalidate completion came back
   uint32_t entries_invalidated = 0;
 };
 

@@ -3,15 +3,16 @@
 #include "model/invalidation/invalidation_descriptor.h"
 
 #include "model/common/bits.h"
-#include "model/translation/ats.h"
 #include "model/registers/register_map.h"
+#include "model/translation/ats.h"
 #include "model/unit/unit_params.h"
 
 namespace vtd {
 
 DescriptorDecoder::DescriptorDecoder(const UnitParams& p)
     : iotlb_qw0_(kIotlbQw0 | (p.drain_writes ? 0 : bit(6)) | (p.drain_reads ? 0 : bit(7))),
-      interrupt_remapping_(p.interrupt_remapping), device_tlb_(p.device_tlb) {}
+      interrupt_remapping_(p.interrupt_remapping),
+      device_tlb_(p.device_tlb) {}
 
 DecodedDescriptor DescriptorDecoder::decode(uint64_t qw0, uint64_t qw1) const {
   DecodedDescriptor d;

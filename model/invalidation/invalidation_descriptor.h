@@ -6,9 +6,9 @@
 // Accepted (legacy mode, 128-bit descriptors): context-cache invalidate (type 1), IOTLB
 // invalidate (type 2), invalidation wait (type 5), device-TLB invalidate (type 3) when
 // ECAP.DT is advertised, and interrupt-entry-cache invalidate (type 4) when ECAP.IR is
-// advertised. Refused as an invalid type (IQEI 3): type 3 without ECAP.DT, type 4 without ECAP.IR, the scalable-mode
-// descriptors 6-9 (no ECAP.SMTS), and every other type. A reserved bit set, or a reserved
-// granularity encoding, in an accepted type gives IQEI 4.
+// advertised. Refused as an invalid type (IQEI 3): type 3 without ECAP.DT, type 4 without ECAP.IR,
+// the scalable-mode descriptors 6-9 (no ECAP.SMTS), and every other type. A reserved bit set, or a
+// reserved granularity encoding, in an accepted type gives IQEI 4.
 #pragma once
 
 #include <cstdint>

@@ -224,8 +224,8 @@ void QueuedInvalidation::invalidationTimeout() {
   timeout_pending_ = false;
   const uint64_t status = regs_.get(R_FSTS);
   regs_.set(R_FSTS, status | fsts::ITE);
-  regs_.set(R_IQERCD, setBits(regs_.get(R_IQERCD), iqercd::kItesidHi, iqercd::kItesidLo,
-                              timeout_sid_.value));
+  regs_.set(R_IQERCD,
+            setBits(regs_.get(R_IQERCD), iqercd::kItesidHi, iqercd::kItesidLo, timeout_sid_.value));
   if (!(status & fsts::kEventSources)) fault_event_.raise();
 }
 

@@ -33,13 +33,14 @@ struct AtsCompletion {
   bool untranslated_only = false;   // U: use untranslated requests for this range
   bool non_snooped = false;         // N: requests using it must clear No Snoop
 
-  bool usable() const { return status == AtsStatus::Success && (read || write) && !untranslated_only; }
+  bool usable() const {
+    return status == AtsStatus::Success && (read || write) && !untranslated_only;
+  }
 };
 
 namespace ats {
 
-constexpr uint64_t kR = 1ull << 0, kW = 1ull << 1, kU = 1ull << 2, kN = 1ull << 10,
-                   kS = 1ull << 11;
+constexpr uint64_t kR = 1ull << 0, kW = 1ull << 1, kU = 1ull << 2, kN = 1ull << 10, kS = 1ull << 11;
 
 // Address field of a range: S=0 for 4 KiB, else base | ones below the size bit (PCIe:
 // bit 12 clear means 8 KiB, bits 12 set and 13 clear mean 16 KiB, ...).
@@ -110,13 +111,16 @@ constexpr AtsOutcome atsOutcome(FaultReason reason) {
     case FaultReason::AddressBeyondWidth:
     case FaultReason::WriteNotPermitted:
     case FaultReason::ReadNotPermitted:
-    case FaultReason::InterruptRangeOutput: return AtsOutcome::NoAccess;
+    case FaultReason::InterruptRangeOutput:
+      return AtsOutcome::NoAccess;
     case FaultReason::RootNotPresent:
     case FaultReason::ContextNotPresent:
     case FaultReason::TranslationTypeBlocked:
     case FaultReason::RootTableModeInvalid:
-    case FaultReason::PasidInLegacyMode: return AtsOutcome::UnsupportedRequest;
-    default: return AtsOutcome::CompleterAbort;
+    case FaultReason::PasidInLegacyMode:
+      return AtsOutcome::UnsupportedRequest;
+    default:
+      return AtsOutcome::CompleterAbort;
   }
 }
 

@@ -24,10 +24,16 @@ AtsCompletion completionOf(const Translation& t) {
   AtsCompletion c;
   if (t.status != TranslationStatus::Ok) {
     // Blocked (not DMA) cannot happen for AT=01 (the interrupt window completes W, U).
-    switch (t.status == TranslationStatus::Fault ? atsOutcome(t.reason) : AtsOutcome::UnsupportedRequest) {
-      case AtsOutcome::NoAccess: break;  // Success, R=W=0
-      case AtsOutcome::UnsupportedRequest: c.status = AtsStatus::UnsupportedRequest; break;
-      case AtsOutcome::CompleterAbort: c.status = AtsStatus::CompleterAbort; break;
+    switch (t.status == TranslationStatus::Fault ? atsOutcome(t.reason)
+                                                 : AtsOutcome::UnsupportedRequest) {
+      case AtsOutcome::NoAccess:
+        break;  // Success, R=W=0
+      case AtsOutcome::UnsupportedRequest:
+        c.status = AtsStatus::UnsupportedRequest;
+        break;
+      case AtsOutcome::CompleterAbort:
+        c.status = AtsStatus::CompleterAbort;
+        break;
     }
     return c;
   }
@@ -56,7 +62,8 @@ void RemappingUnit::translateAts(const DmaRequest& req, const ContextInfo& ctx, 
 
 // One 4 KiB-aligned input page; a fault that is "no access" for ATS becomes an R=W=0
 // success without a record, the others are recorded and complete with UR or CA.
-void RemappingUnit::translationRequest(const DmaRequest& req, const ContextInfo& ctx, Translation& t) {
+void RemappingUnit::translationRequest(const DmaRequest& req, const ContextInfo& ctx,
+                                       Translation& t) {
   ++stats_.ats_translation_requests;
   auto noAccess = [&]() {
     ++stats_.ats_completions_no_access;

@@ -38,7 +38,8 @@ fw::DriverOptions driverOptions(bool ats) {
 struct KvmPassthroughScenario::Host {
   Host(HostCpu& cpu, bool ats)
       : allocator(cpu.hal().memory, kFirmwareBase, kFirmwareSize),
-        driver(cpu.hal(), allocator, driverOptions(ats)), manager(driver) {}
+        driver(cpu.hal(), allocator, driverOptions(ats)),
+        manager(driver) {}
   fw::PhysAllocator allocator;
   fw::VtdDriver driver;
   fw::PassthroughManager manager;

@@ -82,7 +82,8 @@ TEST_F(Ats, Tt01WithoutDeviceTlbIsAnInvalidContext) {
   attach(kTtDeviceTlb);
   enableTranslation();
   EXPECT_EQ(dmaRead(kDev, 0).reason, FaultReason::ContextInvalid);
-  EXPECT_EQ(unit().translate(request(0, AddressType::Translated)).reason, FaultReason::ContextInvalid);
+  EXPECT_EQ(unit().translate(request(0, AddressType::Translated)).reason,
+            FaultReason::ContextInvalid);
 }
 
 // A translation request gets the leaf's output page, its size (S), its R/W and N (SNP with
@@ -241,8 +242,8 @@ TEST(AtsEncoding, RangeSizes) {
     uint64_t base, bytes;
   } cases[] = {
       {0x1234'5000, false, 0x1234'5000, 4096},
-      {0x1234'4000, true, 0x1234'4000, 8192},          // bit 12 clear
-      {0x1234'1000, true, 0x1234'0000, 16384},         // bit 12 set, 13 clear
+      {0x1234'4000, true, 0x1234'4000, 8192},   // bit 12 clear
+      {0x1234'1000, true, 0x1234'0000, 16384},  // bit 12 set, 13 clear
       {0x4000'0000 | 0xFF000, true, 0x4000'0000, 2ull << 20},
       {0x4000'0000 | 0x1FFFF000, true, 0x4000'0000, 1ull << 30},
   };

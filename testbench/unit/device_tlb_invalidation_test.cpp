@@ -52,7 +52,8 @@ class DeviceTlbQueue : public QueueTest {
 // into ADDR (bit 12 clear: 8 KiB; bits 19:12 set, 20 clear: 2 MiB; 62:12 set: everything).
 TEST_F(DeviceTlbQueue, DescriptorReachesTheDevice) {
   submit({devTlbDesc(kEp, 0x1234'5000), devTlbDesc(kEp, 0x1234'4000, true, 4),
-          devTlbDesc(kEp, 0x4000'0000 | 0xFF000, true), devTlbDesc(kEp, 0x7FFF'FFFF'FFFF'F000, true)});
+          devTlbDesc(kEp, 0x4000'0000 | 0xFF000, true),
+          devTlbDesc(kEp, 0x7FFF'FFFF'FFFF'F000, true)});
   EXPECT_EQ(fsts(), 0u);
   ASSERT_EQ(devices.seen.size(), 4u);
   EXPECT_EQ(devices.seen[0].sid.value, kEp);
@@ -104,9 +105,9 @@ TEST_F(DeviceTlbQueue, TimeOutAbortsTheWaitAndStopsTheQueue) {
   devices.silent = kEp;
   sys->memory.write64(kStatus, 0);
   sys->memory.write64(kStatus + 8, 0);
-  const uint64_t head = submit({iotlbDesc(1), devTlbDesc(kEp, 0x3000),
-                               waitDesc(true, true, 0xD0E, kStatus), ccDesc(1),
-                               waitDesc(true, false, 0xAF7E, kStatus + 8)});
+  const uint64_t head =
+      submit({iotlbDesc(1), devTlbDesc(kEp, 0x3000), waitDesc(true, true, 0xD0E, kStatus),
+              ccDesc(1), waitDesc(true, false, 0xAF7E, kStatus + 8)});
   EXPECT_EQ(head, 0x30u) << "IQH past the aborted wait";
   EXPECT_EQ(fsts(), kIte);
   EXPECT_EQ(itesid(), kEp);
