@@ -27,6 +27,7 @@ const char* faultReasonName(FaultReason r) {
     case FaultReason::IrEntryReserved: return "IRTE reserved bit set";
     case FaultReason::IrCompatBlocked: return "compatibility interrupt blocked";
     case FaultReason::IrSourceCheckFailed: return "interrupt source-id check failed";
+    case FaultReason::IrPostedDescriptorError: return "error accessing the posted-interrupt descriptor";
     case FaultReason::RootTableModeInvalid: return "root table mode (TTM) invalid";
     case FaultReason::PasidInLegacyMode: return "request with PASID in legacy mode";
   }

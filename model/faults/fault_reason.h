@@ -31,6 +31,7 @@ enum class FaultReason : uint8_t {
   IrEntryReserved = 0x24,
   IrCompatBlocked = 0x25,
   IrSourceCheckFailed = 0x26,
+  IrPostedDescriptorError = 0x27,  // reading (or writing back) the posted-interrupt descriptor
   // Root-table-address faults (scalable-mode numbering, also reported in legacy mode).
   RootTableModeInvalid = 0x30,     // RTA.1.x: TTM reserved or not supported
   PasidInLegacyMode = 0x31,        // RTA.2: request with PASID while TTM = legacy
@@ -52,6 +53,7 @@ constexpr bool isQualified(FaultReason r) {
     case FaultReason::IrEntryNotPresent:
     case FaultReason::IrEntryReserved:
     case FaultReason::IrSourceCheckFailed:
+    case FaultReason::IrPostedDescriptorError:
       return true;
     default:
       return false;

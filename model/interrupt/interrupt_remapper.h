@@ -25,8 +25,8 @@
 namespace vtd {
 
 // Fault 0x27, "error reading the posted-interrupt descriptor" (FS 7.4; named by VirtualBox
-// only). FaultReason has no enumerator for it yet; this stands in until it gains one.
-constexpr FaultReason kIrPostedDescriptorError = static_cast<FaultReason>(0x27);
+// only): FaultReason::IrPostedDescriptorError.
+constexpr FaultReason kIrPostedDescriptorError = FaultReason::IrPostedDescriptorError;
 
 // Qualified interrupt-remapping faults (FS 7.4 "Qualified (IRTE.FPD)?"): 0x22, 0x24, 0x26,
 // 0x27. The rest are detected before the IRTE has been read and are always recorded.

@@ -19,7 +19,7 @@ InterruptResult RemappingUnit::remapInterrupt(const MsiRequest& req) {
   stats_.int_cache_lookup += r.cost.iec_lookups;
   stats_.irte_reads += r.cost.irte_reads;
   if (r.iec_hit) {
-    if (r.disposition == InterruptDisposition::Posted) ++stats_.int_cache_hit_posted;
+    if (r.posted_entry) ++stats_.int_cache_hit_posted;
     else ++stats_.int_cache_hit_nonposted;
   }
   out.send = r.send;
