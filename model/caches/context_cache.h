@@ -27,10 +27,17 @@ class ContextCache {
   }
   // FM (FS 6.2): 0 compares all 16 SID bits; 1, 2, 3 ignore function bits 2, 2:1, 2:0.
   uint32_t invalidateDevice(SourceId sid, unsigned function_mask) {
-    static constexpr uint16_t kIgnore[4] = {0, 0x4, 0x6, 0x7};
-    const uint16_t care = uint16_t(~kIgnore[function_mask & 3]);
-    return cache_.invalidateIf(
-        [&](uint64_t t, const ContextInfo&) { return ((uint16_t(t) ^ sid.value) & care) == 0; });
+    return cache_.invalidateIf([&](uint64_t t, const ContextInfo&) {
+      return sameSourceUnderMask(SourceId{uint16_t(t)}, sid, function_mask);
+    });
+  }
+  // The entry held for `sid`, without touching replacement state (the checker's view).
+  const ContextInfo* peek(SourceId sid) const {
+    const ContextInfo* held = nullptr;
+    cache_.forEachValid([&](uint64_t t, const ContextInfo& c) {
+      if (uint16_t(t) == sid.value) held = &c;
+    });
+    return held;
   }
 
   uint32_t validCount() const { return cache_.validCount(); }

@@ -69,12 +69,7 @@ std::optional<InvalidationRecord> InvalidationHistory::lastCoveringContext(Sourc
     if (r.target != InvalidationRecord::Target::ContextCache) continue;
     if (r.granularity == 1) return r;
     if (r.granularity == 2 && r.did == did) return r;
-    if (r.granularity == 3) {
-      // FM masks function-number bits of the source id: 0 none, 1 bit 2, 2 bits 2:1, 3 bits 2:0.
-      static constexpr uint16_t kIgnore[4] = {0, 0x4, 0x6, 0x7};
-      const uint16_t ignore = kIgnore[r.function_mask & 3];
-      if ((r.source.value & ~ignore) == (source.value & ~ignore)) return r;
-    }
+    if (r.granularity == 3 && sameSourceUnderMask(r.source, source, r.function_mask)) return r;
   }
   return std::nullopt;
 }

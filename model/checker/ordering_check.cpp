@@ -66,7 +66,7 @@ void RemappingUnit::noteRegisterInvalidationWhileQueued(const char* which) {
 }
 
 // At each DMA request while an obligation is open (checker.ordering).
-void RemappingUnit::checkPendingOrdering(const DmaRequest& req, const ContextInfo*) {
+void RemappingUnit::checkPendingOrdering(const DmaRequest& req) {
   if (checker_.srtp_pending) {
     checker_.srtp_pending = false;  // once per SRTP
     reportOrdering(DiagnosticKind::NoGlobalInvalidationAfterSrtp,
@@ -78,15 +78,10 @@ void RemappingUnit::checkPendingOrdering(const DmaRequest& req, const ContextInf
   auto& pending = checker_.context_without_iotlb;
   for (size_t i = 0; i < pending.size(); ++i) {
     const InvalidationRecord& r = pending[i];
-    static constexpr uint16_t kIgnore[4] = {0, 0x4, 0x6, 0x7};
     bool covers = r.granularity == kGranGlobal;
-    if (r.granularity == kGranSelective)
-      covers = ((r.source.value ^ req.source.value) & ~kIgnore[r.function_mask & 3]) == 0;
+    if (r.granularity == kGranSelective) covers = sameSourceUnderMask(r.source, req.source, r.function_mask);
     if (r.granularity == kGranDomain) {
-      const ContextInfo* held = nullptr;
-      context_cache_.forEachValid([&](SourceId s, const ContextInfo& c) {
-        if (s.value == req.source.value) held = &c;
-      });
+      const ContextInfo* held = context_cache_.peek(req.source);
       covers = held && held->did == r.did;
     }
     if (!covers) continue;

@@ -107,7 +107,7 @@ std::string coveringText(const std::optional<InvalidationRecord>& r, const Inval
 }  // namespace
 
 void RemappingUnit::checkTranslation(const DmaRequest& req, const Translation& t) {
-  if (checker_.params.ordering) checkPendingOrdering(req, nullptr);
+  if (checker_.params.ordering) checkPendingOrdering(req);
   // Translation requests (AT=01) hand their result to the device; what a device-TLB keeps
   // is the device's, so they are not compared here.
   if (!checker_.params.stale || req.at == AddressType::TranslationRequest) return;
@@ -136,13 +136,9 @@ void RemappingUnit::checkStale(const DmaRequest& req, const Translation& t) {
   } else {
     const ContextInfo& ctx = mem_ctx.info;
     const WalkResult w = walker_.walk(view, ctx.slptptr, ctx.levels, req.address, req.kind, scratch);
-    const bool zero_length_read = req.size == 0 && req.kind == AccessKind::Read;
-    const uint8_t need = req.kind == AccessKind::Write               ? kPermWrite
-                         : zero_length_read && zero_length_reads_ ? kPermRW
-                                                                  : kPermRead;
     if (w.fault != FaultReason::None) {
       in_memory.fault = w.fault;
-    } else if (!(w.permissions & need)) {
+    } else if (!(w.permissions & neededPermission(req))) {
       in_memory.fault = deniedFault(req.kind);
     } else {
       in_memory.translated = true;
@@ -162,10 +158,7 @@ void RemappingUnit::checkStale(const DmaRequest& req, const Translation& t) {
                             (req.kind == AccessKind::Write ? " (write)" : " (read)");
   const std::string outcomes = ": cached " + describe(cached) + ", memory " + describe(in_memory);
   if (t.cost.context_cache_hits) {
-    const ContextInfo* held = nullptr;
-    context_cache_.forEachValid([&](SourceId s, const ContextInfo& ci) {
-      if (s.value == req.source.value) held = &ci;
-    });
+    const ContextInfo* held = context_cache_.peek(req.source);
     const bool memory_valid = mem_ctx.fault == FaultReason::None;
     if (held && (!memory_valid || !sameContext(*held, mem_ctx.info))) {
       const std::string in_mem = memory_valid ? describe(mem_ctx.info)

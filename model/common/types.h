@@ -20,6 +20,14 @@ struct SourceId {
   }
 };
 
+// Two source ids that differ at most in the function-number bits a 2-bit mask ignores:
+// 0 none, 1 bit 2, 2 bits 2:1, 3 bits 2:0. The context-cache FM (FS 6.2) and the IRTE's SQ
+// (FS 8.3) both use this encoding.
+constexpr bool sameSourceUnderMask(SourceId a, SourceId b, unsigned mask) {
+  const uint16_t ignore[4] = {0, 0x4, 0x6, 0x7};
+  return ((a.value ^ b.value) & ~ignore[mask & 3]) == 0;
+}
+
 enum class AccessKind : uint8_t { Read, Write };
 
 // The fault of a request that lacks the permission it needs (FS 7.4 LGN.2 / LGN.3).

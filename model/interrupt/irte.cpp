@@ -92,9 +92,7 @@ bool irteSourceValid(const Irte& e, SourceId requester) {
       return true;
     case SourceValidation::RequesterId: {
       // SQ: which function-number bits (2:0 of the SID) the comparison ignores.
-      static constexpr uint16_t kIgnore[4] = {0x0, 0x4, 0x6, 0x7};
-      const uint16_t care = uint16_t(~kIgnore[e.sq & 3]);
-      return ((requester.value ^ e.sid) & care) == 0;
+      return sameSourceUnderMask(requester, SourceId{e.sid}, e.sq);
     }
     case SourceValidation::BusRange: {
       const unsigned first = e.sid >> 8, last = e.sid & 0xFF, bus = requester.bus();

@@ -142,12 +142,7 @@ void RemappingUnit::translateSecondLevel(const DmaRequest& req, const ContextInf
     e = &walked;
   }
 
-  // A zero-length read may use a write-only page when CAP.ZLR says so (FS 2.1).
-  const bool zero_length_read = req.size == 0 && req.kind == AccessKind::Read;
-  const uint8_t need = req.kind == AccessKind::Write               ? kPermWrite
-                       : zero_length_read && zero_length_reads_ ? kPermRW
-                                                                : kPermRead;
-  if (!(e->permissions & need)) return fault(req, deniedOrNegativeFault(*e, req.kind), ctx.fpd, t);
+  if (!(e->permissions & neededPermission(req))) return fault(req, deniedOrNegativeFault(*e, req.kind), ctx.fpd, t);
   t.output = e->output_page | (req.address & (pageBytes(e->size) - 1));
   if (isInterruptAddress(t.output)) return fault(req, FaultReason::InterruptRangeOutput, ctx.fpd, t);
   t.translated = true;

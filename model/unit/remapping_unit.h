@@ -157,12 +157,18 @@ class RemappingUnit : private InvalidationHandler {
   FaultReason deniedOrNegativeFault(const IotlbEntry& e, AccessKind kind);
 
   uint32_t gsts() const { return uint32_t(regs_.get(R_GSTS)); }
+  // The permission a request needs: W for writes, R for reads; a zero-length read may use
+  // a write-only page when CAP.ZLR says so (FS 2.1).
+  uint8_t neededPermission(const DmaRequest& req) const {
+    if (req.kind == AccessKind::Write) return kPermWrite;
+    return req.size == 0 && zero_length_reads_ ? kPermRW : kPermRead;
+  }
 
   // Driver checker (checker/stale_check.cpp, checker/ordering_check.cpp). None of these
   // run unless checker.stale or checker.ordering is on.
   void checkTranslation(const DmaRequest& req, const Translation& t);
   void checkStale(const DmaRequest& req, const Translation& t);
-  void checkPendingOrdering(const DmaRequest& req, const ContextInfo* ctx);
+  void checkPendingOrdering(const DmaRequest& req);
   void recordInvalidation(InvalidationRecord r);
   void noteRootTableLatched();
   void noteQueueEnable(bool on);

@@ -4,42 +4,18 @@
 // unit, so compatibility-format requests pass unchanged (FS 8.1). One elaboration per process.
 #include <gtest/gtest.h>
 
-#include "platform/apic/ioapic.h"
 #include "platform/apic/ioapic_rte.h"
-#include "platform/apic/vcpu.h"
-#include "platform/memory.h"
-#include "testbench/apic/apic_bench.h"
-#include "tlm/vtd_unit.h"
+#include "testbench/apic/interrupt_machine.h"
 
 namespace vtd::test {
 namespace {
 
 namespace rte = platform::rte;
 
-platform::MemoryParams smallMemory() {
-  platform::MemoryParams p;
-  p.size_mib = 16;
-  return p;
-}
-
-struct Machine {
-  platform::Memory memory{"memory", smallMemory()};
-  vtd::tlm::VtdUnit vtd{"vtd", UnitConfig{}, vtd::tlm::LatencyParams{}};
-  platform::IoApic ioapic{"ioapic"};
-  platform::ApicFabric fabric{"fabric"};
-  platform::Vcpu vcpu0{"vcpu0", 0}, vcpu1{"vcpu1", 1};
-  MmioInitiator registers{"registers"};
-
-  Machine() {
-    registers.out.bind(vtd.mmio_in);
-    vtd.mem_out.bind(memory.port);
-    vtd.msi_out.bind(fabric.msi_in);
-    ioapic.irq_out.bind(vtd.dma_in);
-    for (platform::Vcpu* v : {&vcpu0, &vcpu1}) {
-      v->mem_out.bind(memory.port);
-      fabric.attach(*v);
+struct Machine : InterruptMachine {
+  Machine() : InterruptMachine(UnitConfig{}) {
+    for (platform::Vcpu* v : {&vcpu0, &vcpu1})
       v->apic().setEoiBroadcast([this](uint8_t vector) { ioapic.eoi(vector); });
-    }
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
   }
 };

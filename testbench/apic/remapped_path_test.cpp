@@ -9,12 +9,8 @@
 #include "model/interrupt/irte.h"
 #include "model/interrupt/posted_descriptor.h"
 #include "model/registers/register_map.h"
-#include "platform/apic/ioapic.h"
 #include "platform/apic/ioapic_rte.h"
-#include "platform/apic/vcpu.h"
-#include "platform/memory.h"
-#include "testbench/apic/apic_bench.h"
-#include "tlm/vtd_unit.h"
+#include "testbench/apic/interrupt_machine.h"
 
 namespace vtd::test {
 namespace {
@@ -25,12 +21,6 @@ constexpr uint64_t kIrt = 0x30'0000;         // 256 IRTEs (IRTA.S = 7)
 constexpr uint64_t kDescriptor = 0x31'0000;  // vCPU 0's posted-interrupt descriptor
 constexpr uint8_t kNotification = 0xF2, kWakeup = 0xF1;
 
-platform::MemoryParams smallMemory() {
-  platform::MemoryParams p;
-  p.size_mib = 16;
-  return p;
-}
-
 UnitConfig irConfig() {
   UnitConfig c;
   c.unit.interrupt_remapping = true;
@@ -38,23 +28,8 @@ UnitConfig irConfig() {
   return c;
 }
 
-struct Machine {
-  platform::Memory memory{"memory", smallMemory()};
-  vtd::tlm::VtdUnit vtd{"vtd", irConfig(), vtd::tlm::LatencyParams{}};
-  platform::IoApic ioapic{"ioapic"};
-  platform::ApicFabric fabric{"fabric"};
-  platform::Vcpu vcpu0{"vcpu0", 0}, vcpu1{"vcpu1", 1};
-  MmioInitiator registers{"registers"};
-
-  Machine() {
-    registers.out.bind(vtd.mmio_in);
-    vtd.mem_out.bind(memory.port);
-    vtd.msi_out.bind(fabric.msi_in);
-    ioapic.irq_out.bind(vtd.dma_in);
-    for (platform::Vcpu* v : {&vcpu0, &vcpu1}) {
-      v->mem_out.bind(memory.port);
-      fabric.attach(*v);
-    }
+struct Machine : InterruptMachine {
+  Machine() : InterruptMachine(irConfig()) {
     vcpu0.setPostedInterrupts(kDescriptor, kNotification, kWakeup);
     PostedDescriptor d;
     d.setNv(kNotification);
