@@ -1,31 +1,25 @@
-// InterruptController: decoding and recording of interrupt messages.
+// InterruptController: queueing the host CPU's interrupts.
 #include "platform/interrupt_controller.h"
-
-#include <cstring>
 
 #include "model/common/stat_registry.h"
 
 namespace vtd::platform {
 
-InterruptController::InterruptController(const sc_core::sc_module_name& name)
-    : sc_module(name), msi_in("msi_in") {
-  msi_in.register_b_transport(this, &InterruptController::transport);
-}
+InterruptController::InterruptController(const sc_core::sc_module_name& name, uint32_t apic_id)
+    : sc_module(name), apic_(apic_id) {}
 
-void InterruptController::transport(::tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
-  const uint64_t a = trans.get_address();
-  if (!trans.is_write() || trans.get_data_length() != 4 || (a >> 20) != 0xFEE) {
-    ++malformed_;
-    trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+void InterruptController::deliver(const ApicMessage& m, const sc_core::sc_time& delay) {
+  if (!m.fixedOrLowestPriority()) {
+    ++other_modes_;
     return;
   }
   DeliveredInterrupt d;
   d.time = sc_core::sc_time_stamp() + delay;
-  d.address = a;
-  std::memcpy(&d.data, trans.get_data_ptr(), 4);
-  d.vector = uint8_t(d.data & 0xFF);
-  d.delivery_mode = uint8_t((d.data >> 8) & 7);
-  d.destination = uint8_t((a >> 12) & 0xFF);
+  d.address = m.address();
+  d.data = m.data();
+  d.vector = m.vector;
+  d.delivery_mode = m.delivery_mode;
+  d.destination = m.destination;
   ++delivered_;
   ++per_vector_[d.vector];
   if (pending_.size() >= kMaxPending) {
@@ -34,7 +28,6 @@ void InterruptController::transport(::tlm::tlm_generic_payload& trans, sc_core::
   }
   pending_.push_back(d);
   event_.notify(delay);
-  trans.set_response_status(::tlm::TLM_OK_RESPONSE);
 }
 
 DeliveredInterrupt InterruptController::take() {
@@ -44,13 +37,13 @@ DeliveredInterrupt InterruptController::take() {
 }
 
 void InterruptController::describeStats(StatRegistry& r, const std::string& p) const {
-  r.addCounter(p + "delivered", delivered_, "interrupts", "interrupt messages delivered");
-  r.addCounter(p + "malformed", malformed_, "messages", "writes to the interrupt controller that were not MSIs");
+  r.addCounter(p + "delivered", delivered_, "interrupts", "fixed and lowest-priority interrupts delivered to the host CPU");
+  r.addCounter(p + "other_delivery_modes", other_modes_, "messages", "SMI/NMI/INIT/ExtINT messages to the host CPU (counted, not acted on)");
   r.addCounter(p + "dropped", dropped_, "interrupts", "delivered interrupts dropped from a full pending queue");
 }
 
 void InterruptController::resetStats() {
-  delivered_ = malformed_ = dropped_ = 0;
+  delivered_ = other_modes_ = dropped_ = 0;
   per_vector_ = {};
 }
 

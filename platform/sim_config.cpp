@@ -2,6 +2,7 @@
 #include "platform/sim_config.h"
 
 #include "model/common/param_registry.h"
+#include "platform/system_bus.h"
 
 namespace vtd::platform {
 
@@ -10,6 +11,8 @@ void PlatformParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "devices", devices, 1, 64, "devices", "DMA bus masters (requester ids 00:04.0 upwards)");
   r.addUInt(p + "quantum_ns", quantum_ns, 1, 1000000, "ns", "temporal-decoupling quantum of loosely-timed initiators");
   r.addUInt(p + "device_gap_ns", device_gap_ns, 0, 1000000, "ns", "time a device spends between two operations");
+  r.addUInt(p + "vcpus", vcpus, 0, 254, "CPUs", "physical CPUs each running one vCPU with posted interrupts (APIC IDs 1 upwards; the host CPU is APIC ID 0)");
+  r.addBool(p + "x2apic", x2apic, "the vCPUs' physical local APICs are in x2APIC mode (32-bit destinations: needs unit.extended_interrupt_mode for remapped interrupts to reach IDs above 255)");
 }
 
 void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
@@ -49,6 +52,10 @@ std::vector<std::string> SimConfig::validate(bool check_scenario) const {
   if (platform.dmar_base < mem) errors.push_back("platform.dmar_base must lie above memory.size_mib of DRAM");
   if (platform.dmar_base > (1ull << unit.unit.haw_bits) - dmar_size)
     errors.push_back("platform.dmar_base lies above unit.haw_bits");
+  const uint64_t ioapic = SystemBus::kIoApicBase, ioapic_end = ioapic + SystemBus::kIoApicSize;
+  if (mem > ioapic) errors.push_back("memory.size_mib overlaps the I/O APIC window at 0xFEC00000");
+  if (platform.dmar_base < ioapic_end && platform.dmar_base + dmar_size > ioapic)
+    errors.push_back("platform.dmar_base overlaps the I/O APIC window 0xFEC00000-0xFEC00FFF");
   if (RemappingUnit::isInterruptAddress(platform.dmar_base) ||
       RemappingUnit::isInterruptAddress(platform.dmar_base + dmar_size - 1))
     errors.push_back("platform.dmar_base overlaps the interrupt window 0xFEE00000-0xFEEFFFFF");

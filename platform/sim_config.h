@@ -25,6 +25,8 @@ struct PlatformParams {
   uint32_t devices = 1;              // bus masters at 00:04.0, 00:05.0, ...
   uint32_t quantum_ns = 1000;        // temporal-decoupling quantum
   uint32_t device_gap_ns = 0;        // idle time a device spends between operations
+  uint32_t vcpus = 1;                // physical CPUs running one vCPU each (APIC IDs 1..n)
+  bool x2apic = false;               // the vCPUs' physical LAPICs in x2APIC mode
 
   void describe(ParamRegistry& r, const std::string& prefix);
 };

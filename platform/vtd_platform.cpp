@@ -12,14 +12,26 @@ VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& c
       vtd("vtd", config.unit, config.latency),
       bus("bus", config.memory.size_mib << 20, config.platform.dmar_base,
           config.unit.unit.registerBlockSize()),
-      intc("intc"), cpu("cpu", config.platform.dmar_base), config_(config) {
+      fabric("fabric"), intc("intc", kHostApicId), cpu("cpu", config.platform.dmar_base),
+      ioapic("ioapic"), config_(config) {
   tlm_utils::tlm_quantumkeeper::set_global_quantum(
       sc_core::sc_time(double(config.platform.quantum_ns), sc_core::SC_NS));
   cpu.socket.bind(bus.cpu_in);
   bus.to_memory.bind(memory.port);
   bus.to_dmar.bind(vtd.mmio_in);
   vtd.mem_out.bind(memory.port);
-  vtd.msi_out.bind(intc.msi_in);
+  vtd.msi_out.bind(fabric.msi_in);
+  fabric.attach(intc);
+  bus.to_ioapic.bind(ioapic.mmio_in);
+  ioapic.irq_out.bind(vtd.dma_in);
+  const ApicMode mode = config.platform.x2apic ? ApicMode::X2Apic : ApicMode::XApic;
+  for (unsigned i = 0; i < config.platform.vcpus; ++i) {
+    vcpus.push_back(std::make_unique<Vcpu>(("vcpu" + std::to_string(i)).c_str(), vcpuApicId(i), mode));
+    Vcpu& v = *vcpus.back();
+    v.mem_out.bind(memory.port);
+    fabric.attach(v);
+    v.apic().setEoiBroadcast([this](uint8_t vector) { ioapic.eoi(vector); });
+  }
   for (unsigned i = 0; i < config.platform.devices; ++i) {
     devices.push_back(std::make_unique<DmaMaster>(("device" + std::to_string(i)).c_str(),
                                                   deviceSource(i), config.platform.device_gap_ns));
@@ -39,6 +51,9 @@ void VtdPlatform::describeStats(StatRegistry& r) const {
   vtd.describeStats(r, "vtd.");
   memory.describeStats(r, "memory.");
   intc.describeStats(r, "intc.");
+  fabric.describeStats(r, "fabric.");
+  ioapic.describeStats(r, "ioapic.");
+  for (size_t i = 0; i < vcpus.size(); ++i) vcpus[i]->describeStats(r, "vcpu" + std::to_string(i) + ".");
   for (size_t i = 0; i < devices.size(); ++i)
     devices[i]->describeStats(r, "device" + std::to_string(i) + ".");
 }
@@ -47,6 +62,9 @@ void VtdPlatform::resetStats() {
   vtd.resetStats();
   memory.resetStats();
   intc.resetStats();
+  fabric.resetStats();
+  ioapic.resetStats();
+  for (auto& v : vcpus) v->resetStats();
   for (auto& d : devices) d->resetStats();
 }
 

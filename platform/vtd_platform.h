@@ -1,8 +1,12 @@
 // VtdPlatform: the q35-like SystemC assembly. Host CPU -> system bus -> {DRAM, DMAR
-// registers}; bus masters -> VT-d unit (dma_in) -> DRAM; VT-d unit -> interrupt
-// controller (MSIs and its own event messages); VT-d unit -> bus masters' device-TLBs
-// (device-TLB invalidate requests, with device.ats). Address map: DRAM from 0, DMAR block
-// at platform.dmar_base, interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit).
+// registers, I/O APIC registers}; bus masters and the I/O APIC -> VT-d unit (dma_in) ->
+// DRAM; VT-d unit (msi_out: remapped interrupts, posted-interrupt notifications, its own
+// event messages) -> APIC fabric -> {the host CPU's interrupt controller (APIC ID 0), one
+// Vcpu per platform.vcpus (APIC IDs 1..n, each a physical CPU running one vCPU, reading
+// its posted-interrupt descriptor from DRAM)}; vCPU LAPICs' EOI broadcasts -> I/O APIC;
+// VT-d unit -> bus masters' device-TLBs (device-TLB invalidate requests, with device.ats).
+// Address map: DRAM from 0, I/O APIC at 0xFEC00000, DMAR block at platform.dmar_base,
+// interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit).
 #pragma once
 
 #include <memory>
@@ -10,6 +14,9 @@
 #include <systemc>
 #include <vector>
 
+#include "platform/apic/apic_fabric.h"
+#include "platform/apic/ioapic.h"
+#include "platform/apic/vcpu.h"
 #include "platform/dma_master.h"
 #include "platform/host_cpu.h"
 #include "platform/interrupt_controller.h"
@@ -31,11 +38,17 @@ class VtdPlatform : public sc_core::sc_module, private DeviceTlbPort {
   Memory memory;
   tlm::VtdUnit vtd;
   SystemBus bus;
-  InterruptController intc;
+  ApicFabric fabric;
+  InterruptController intc;  // the host CPU's APIC (ID kHostApicId)
   HostCpu cpu;
+  IoApic ioapic;
+  std::vector<std::unique_ptr<Vcpu>> vcpus;
   std::vector<std::unique_ptr<DmaMaster>> devices;
 
+  static constexpr uint32_t kHostApicId = 0;
   static SourceId deviceSource(unsigned index) { return SourceId::fromBdf(0, 4 + index, 0); }
+  // vCPU i runs on the physical CPU with this APIC ID.
+  static uint32_t vcpuApicId(unsigned index) { return index + 1; }
   const SimConfig& config() const { return config_; }
   void describeStats(StatRegistry& r) const;
   void resetStats();

@@ -1,6 +1,7 @@
 // VtdUnit: transports. See vtd_unit.h for what the shell does and does not do.
 #include "tlm/vtd_unit.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "model/common/stat_registry.h"
@@ -109,10 +110,21 @@ void VtdUnit::interruptRequest(const RequesterExtension& req, tlm_generic_payloa
   m.address = trans.get_address();
   std::memcpy(&m.data, trans.get_data_ptr(), 4);
   current_delay_ = &delay;
+  const sc_time arrival = delay;
   const InterruptResult r = unit_.remapInterrupt(m);
   delay += sc_time::from_value(cost_timer_.picoseconds(r.cost));
   trans.set_response_status(::tlm::TLM_OK_RESPONSE);  // posted write: blocked ones vanish
+  const uint64_t latency_ps = uint64_t((delay - arrival).to_seconds() * 1e12 + 0.5);
   if (r.send) deliver(MsiMessage{r.address, r.data});
+  if (r.posted) {
+    stats_.interrupt_posted_ps += latency_ps;
+    stats_.interrupt_posted_max_ps = std::max(stats_.interrupt_posted_max_ps, latency_ps);
+    ++stats_.interrupts_posted_timed;
+  } else if (r.send) {
+    stats_.interrupt_sent_ps += latency_ps;
+    stats_.interrupt_sent_max_ps = std::max(stats_.interrupt_sent_max_ps, latency_ps);
+    ++stats_.interrupts_sent_timed;
+  }
   current_delay_ = nullptr;
 }
 
@@ -201,6 +213,11 @@ void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "interrupts_in", stats_.interrupts_in, "messages", "interrupt requests from devices");
   r.addCounter(p + "interrupts_out", stats_.interrupts_out, "messages", "interrupt messages sent by the unit (device MSIs and event messages)");
   r.addCounter(p + "translation_ps", stats_.translation_ps, "ps", "time DMA requests spent being translated (lookups, request processing, walk memory reads)");
+  const ShellStats& s = stats_;
+  r.addDerived(p + "interrupt_delivery_latency_ns", [&s] { return s.interrupts_sent_timed ? double(s.interrupt_sent_ps) / double(s.interrupts_sent_timed) / 1e3 : 0.0; }, "ns", "mean time from an interrupt write reaching the unit to its message reaching the APICs (remapped, compatibility-format or not remapped; IRTE fetch and IEC lookup included)");
+  r.addDerived(p + "interrupt_delivery_latency_max_ns", [&s] { return double(s.interrupt_sent_max_ps) / 1e3; }, "ns", "longest of those");
+  r.addDerived(p + "interrupt_post_latency_ns", [&s] { return s.interrupts_posted_timed ? double(s.interrupt_posted_ps) / double(s.interrupts_posted_timed) / 1e3 : 0.0; }, "ns", "mean time from an interrupt write reaching the unit to the end of its posted-descriptor update (the notification, when one is sent, leaves at the same time)");
+  r.addDerived(p + "interrupt_post_latency_max_ns", [&s] { return double(s.interrupt_posted_max_ps) / 1e3; }, "ns", "longest of those");
 }
 
 void VtdUnit::resetStats() {

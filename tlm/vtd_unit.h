@@ -45,6 +45,12 @@ struct ShellStats {
   uint64_t interrupts_in = 0;      // interrupt requests from devices
   uint64_t interrupts_out = 0;     // messages sent on msi_out
   uint64_t translation_ps = 0;     // time spent in the unit (lookups + walks)
+  // Interrupt latency: from the interrupt write reaching dma_in to the message leaving on
+  // msi_out (which the APIC fabric delivers without delay: the LAPIC delivery time) or to
+  // the end of the posted-descriptor update; IRTE fetches, the IEC lookup and the
+  // descriptor's read-modify-write all count. Blocked interrupts are not timed.
+  uint64_t interrupt_sent_ps = 0, interrupt_sent_max_ps = 0, interrupts_sent_timed = 0;
+  uint64_t interrupt_posted_ps = 0, interrupt_posted_max_ps = 0, interrupts_posted_timed = 0;
 };
 
 class VtdUnit : public sc_core::sc_module, private InterruptSink {

@@ -108,6 +108,7 @@ void Vcpu::transition(VcpuState to) {
   else
     ++stats_.blocks;
   if (hook_) hook_(*this, from, to);
+  state_changed_.notify(sc_core::SC_ZERO_TIME);
   if (to != VcpuState::Running) return;
   // VM entry: KVM moves PIR into vIRR when ON is set (vmx_sync_pir_to_irr), then the guest
   // takes what is pending, including vectors synced earlier.

@@ -102,6 +102,9 @@ class Vcpu : public sc_core::sc_module, public ApicTarget, private fw::PhysMemor
   void preempt() { request(VcpuState::Preempted); }
   void block() { request(VcpuState::Blocked); }
   VcpuState state() const { return state_; }
+  // Notified (next delta cycle) after every state change, hook included: a scheduler waits on it
+  // to see a blocked vCPU woken by the wakeup vector.
+  const sc_core::sc_event& stateChanged() const { return state_changed_; }
 
   // The physical CPU's memory path (descriptor updates in the transition hook); its accesses
   // add to the time of the transition being made. Throws on a bus error, as HostCpu does.
@@ -149,6 +152,7 @@ class Vcpu : public sc_core::sc_module, public ApicTarget, private fw::PhysMemor
   std::deque<GuestInterrupt> guest_log_;
   std::multimap<sc_core::sc_time, ApicMessage> arrivals_;  // by arrival time, FIFO on ties
   sc_core::sc_event arrival_event_;
+  sc_core::sc_event state_changed_;
   sc_core::sc_time delay_;       // annotated time of the work in progress, from now
   sc_core::sc_time busy_until_;  // when the last work ended
   ::tlm::tlm_generic_payload payload_;

@@ -93,17 +93,25 @@ TEST_F(SystemTest, FaultRaisesTheFaultEventAndIsHandled) {
 }
 
 // Device MSIs are DWORD writes to the interrupt window; with interrupt remapping off they
-// reach the interrupt controller unchanged.
-TEST_F(SystemTest, DeviceMsiReachesTheInterruptController) {
+// reach the APIC they name unchanged: destination 0 is the host CPU's interrupt
+// controller, destination 1 the physical CPU of vcpu0 (a host interrupt there).
+TEST_F(SystemTest, DeviceMsiReachesTheApicItNames) {
   runHost([&](platform::HostCpu& cpu, fw::VtdDriver&) {
-    ScriptedProgram p({{DmaOp::Msi, 0xFEE0'1000, 4, 0x4051, nullptr}});
+    ScriptedProgram p({{DmaOp::Msi, 0xFEE0'0000, 4, 0x4051, nullptr},
+                       {DmaOp::Msi, 0xFEE0'1000, 4, 0x4052, nullptr}});
     runDevice(cpu, 1, p);
     ASSERT_TRUE(p.ok(0));
+    ASSERT_TRUE(p.ok(1));
     ASSERT_TRUE(top->intc.hasPending());
     const auto irq = top->intc.take();
     EXPECT_EQ(irq.vector, 0x51);
-    EXPECT_EQ(irq.destination, 1);
+    EXPECT_EQ(irq.destination, 0u);
     EXPECT_EQ(irq.delivery_mode, 0);
+    EXPECT_FALSE(top->intc.hasPending()) << "the second MSI is for APIC 1";
+    cpu.hal().clock.delayNs(100);
+    ASSERT_EQ(top->vcpus.size(), 1u);
+    EXPECT_TRUE(top->vcpus[0]->apic().irr(0x52));
+    EXPECT_EQ(top->fabric.stats().unmatched, 0u);
   });
 }
 
