@@ -1,8 +1,7 @@
 """Interrupt-remapping scenarios (fact sheet 8): a remappable-format MSI from edu through an
 IRTE, source-id and present checks, an index beyond the table, and compatibility-format MSIs
-with and without GCMD.CFI. vtdsim has no interrupt remapping yet, so these declare
-requires=("interrupt_remapping",) and run on QEMU only until it lands. No posted interrupts,
-no x2APIC (EIM is unavailable with TCG).
+with and without GCMD.CFI. They declare requires=("interrupt_remapping",): a vtdsim
+without ECAP.IR runs them as pending. No posted interrupts (QEMU has none).
 """
 from . import scenario
 from .common import MSI_ADDRESS, Rig

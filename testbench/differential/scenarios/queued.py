@@ -3,7 +3,7 @@ disabling QI, every context-cache and IOTLB descriptor granularity seen through 
 invalidation wait (status write, interrupt with IECTL masked and unmasked, IWC already set,
 no flag), queue errors (invalid type, reserved bit, fetch error, failed status write,
 resuming after IQE), register-based invalidation while QI is enabled, and the
-interrupt-entry-cache descriptor (pending on vtdsim until interrupt remapping lands).
+interrupt-entry-cache descriptor.
 128-bit descriptors only (no scalable mode). Not run here: a wait with SW and IF together,
 on which QEMU 7.2 aborts (an assertion); the unit tests cover it.
 """
