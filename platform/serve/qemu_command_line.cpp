@@ -179,6 +179,7 @@ bool parseServeOptions(const std::vector<std::string>& args, ServeOptions& out, 
   std::map<std::string, std::string> chardevs;  // -chardev socket,id=ID,path=P -> chardev text
   std::set<uint8_t> used;
   bool nodefaults = false;
+  bool enable_kvm = false;  // QEMU's shorthand for -accel kvm
   std::vector<std::vector<std::pair<std::string, std::string>>> edu_props;
 
   for (size_t i = 0; i < args.size(); ++i) {
@@ -222,7 +223,8 @@ bool parseServeOptions(const std::vector<std::string>& args, ServeOptions& out, 
           return false;
         }
         if (key == "accel") out.accel = val;
-        else if (key == "kernel-irqchip" || key == "smm" || key == "usb" || key == "graphics" || key == "dump-guest-core") continue;
+        else if (key == "kernel-irqchip") out.kernel_irqchip = val;  // read by the IOMMU profile
+        else if (key == "smm" || key == "usb" || key == "graphics" || key == "dump-guest-core") continue;
         else {
           error = "-machine: property '" + key + "' is not supported";
           return false;
@@ -305,6 +307,7 @@ bool parseServeOptions(const std::vector<std::string>& args, ServeOptions& out, 
       if (!value(v)) return false;
     } else if (kIgnoredFlags.count(opt.substr(1))) {
       if (opt == "-nodefaults") nodefaults = true;
+      if (opt == "-enable-kvm") enable_kvm = true;
     } else {
       error = "option '" + args[i] + "' is not supported by vtdsim serve";
       return false;
@@ -313,6 +316,7 @@ bool parseServeOptions(const std::vector<std::string>& args, ServeOptions& out, 
   // Slots are assigned after all options are read, so "-nodefaults" anywhere counts.
   for (const auto& props : edu_props)
     if (!parseEdu(props, nodefaults, out.edus, used, error)) return false;
+  if (out.accel.empty() && enable_kvm) out.accel = "kvm";
   if (out.accel.empty() && out.qtest.kind != ChardevSpec::Kind::None) out.accel = "qtest";
   // Two chardevs on one stdin would each get an arbitrary share of its bytes, and on one
   // listening socket path the second would take the file from the first.

@@ -3,8 +3,10 @@
 // Understood: -machine/-M q35[,accel=..], -m SIZE (below 2816M), -qtest CHARDEV, -qtest-log FILE,
 // -qmp CHARDEV, -chardev socket,... with -mon chardev=ID,mode=control (libqtest's QMP),
 // -device intel-iommu,<props>, -device edu,<props>, -accel NAME.
-// Accepted and ignored (they only matter to QEMU's CPU or display): -accel/-icount/-bios/
-// -nodefaults/-display/-trace/-D/-nographic/-S/-no-shutdown/-serial/-vga/-enable-kvm/-name.
+// Accepted and ignored (they only matter to QEMU's CPU or display): -icount/-bios/-display/
+// -trace/-D/-nographic/-S/-no-shutdown/-serial/-vga/-name. -accel, -enable-kvm and
+// -machine kernel-irqchip= run no KVM here; they only decide, as in QEMU, whether time warps
+// and what intremap=auto / eim=auto mean (iommu_profile.h).
 // vtdsim's own additions: --profile qemu-7.2|vtdsim, --config FILE, --set KEY=VALUE.
 // Anything else is an error naming the option, never silently dropped.
 #pragma once
@@ -38,6 +40,9 @@ struct ServeOptions {
   std::string qtest_log;               // empty: no log; "/dev/null" works as in QEMU
   ChardevSpec qmp;
   std::string accel;                   // empty: qtest when -qtest is given (QEMU's default)
+  // -machine kernel-irqchip=on|off|split as given (empty: not given). Used only with KVM, as
+  // in QEMU, where it decides intel-iommu's intremap/eim defaults; TCG ignores any value.
+  std::string kernel_irqchip;
   bool iommu = false;                  // -device intel-iommu present
   std::vector<IommuProperty> iommu_properties;  // in command-line order
   std::vector<EduSpec> edus;

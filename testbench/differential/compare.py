@@ -94,6 +94,6 @@ def judge(scenario, qemu, vtdsim, entries_by_key, used):
     elif not kinds:
         verdict = "match"
     else:
-        verdict = " ".join("%s (%s)" % (kind, ",".join(sorted(ids)))
+        verdict = " ".join("%s (%s)" % (kind, ",".join(sorted(ids, key=lambda i: (len(i), i))))
                            for kind, ids in sorted(kinds.items()))
     return verdict, False, []

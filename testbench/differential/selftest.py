@@ -54,6 +54,13 @@ class Verdicts(unittest.TestCase):
         _, failed, problems, _ = self.judge({"a": 1}, ok({"a": 5}), ok({"a": 5}), [d])
         self.assertEqual(problems[0][:2], ("a", "vtdsim"))
 
+    def test_entry_ids_listed_in_numeric_order(self):
+        entries = [deviation("D100", "s", "a", "x", "y", 5, 1),
+                   deviation("D99", "s", "b", "x", "y", 6, 2)]
+        verdict, failed, _, _ = self.judge({"a": 1, "b": 2}, ok({"a": 5, "b": 6}),
+                                           ok({"a": 1, "b": 2}), entries)
+        self.assertEqual((verdict, failed), ("deviation (D99,D100)", False))
+
     def test_missing_and_extra_keys(self):
         _, failed, problems, _ = self.judge({"a": 1}, ok({}), ok({"a": 1, "b": 2}))
         self.assertTrue(failed)

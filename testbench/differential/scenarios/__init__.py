@@ -13,7 +13,8 @@ import importlib
 
 REGISTRY = {}
 MODULES = ("registers", "translation", "faults", "fault_events", "invalidation",
-           "interrupts", "queued", "intremap")
+           "interrupts", "queued", "intremap", "intremap_entries", "intremap_x2apic",
+           "intremap_cache")
 FEATURES = ("queued_invalidation", "interrupt_remapping", "device_tlb")
 
 

@@ -2,8 +2,8 @@
 disabling QI, every context-cache and IOTLB descriptor granularity seen through DMA, the
 invalidation wait (status write, interrupt with IECTL masked and unmasked, IWC already set,
 no flag), queue errors (invalid type, reserved bit, fetch error, failed status write,
-resuming after IQE), register-based invalidation while QI is enabled, and the
-interrupt-entry-cache descriptor (pending on vtdsim until interrupt remapping lands).
+resuming after IQE) and register-based invalidation while QI is enabled. The
+interrupt-entry-cache descriptor is in intremap_cache.py.
 128-bit descriptors only (no scalable mode). Not run here: a wait with SW and IF together,
 on which QEMU 7.2 aborts (an assertion); the unit tests cover it.
 """
@@ -21,7 +21,6 @@ CC_GLOBAL = 0x1 | 1 << 4
 IOTLB_GLOBAL = 0x2 | 1 << 4
 WAIT_IF, WAIT_SW = 1 << 4, 1 << 5
 QI = ("queued_invalidation",)
-QI_IR = ("queued_invalidation", "interrupt_remapping")
 GRAN_GLOBAL, GRAN_DOMAIN, GRAN_DEVICE, GRAN_PAGE = 1, 2, 3, 3
 
 
@@ -480,32 +479,3 @@ def qi_register_inv_while_enabled(c):
     for _ in range(10):
         ccmd, iotlb = v.r64(CCMD), v.r64(v.iotlb)
     return {"ccmd": ccmd, "iotlb_reg": iotlb, "gsts": v.r32(GSTS)}
-
-
-# ---- interrupt-entry cache (needs interrupt remapping) -------------------------------------
-
-IRT = 0x130000
-HANDLE = 5
-
-
-@scenario(requires=QI_IR, expect={"irr": [0x55, 0x56], "iqh": 0x20, "fsts": 0})
-def qi_iec_index(c):
-    """IRTE 5 changed from vector 0x55 to 0x56, then an index-selective IEC descriptor
-    (IIDX 5, IM 0) and a wait: the next MSI through handle 5 uses 0x56."""
-    rig = Rig(c)
-    c.memset(IRT, 4096, 0)
-    c.writeq(IRT + 16 * HANDLE, 1 | 0x55 << 16)
-    c.writeq(IRT + 16 * HANDLE + 8, 0x20 | 1 << 18)  # SVT=01, SID 0x20
-    rig.vtd.w64(0xB8, IRT | 7)  # IRTA: 256 entries
-    q = Queue(rig)
-    q.enable()
-    rig.vtd.gcmd(1 << 24)  # SIRTP
-    rig.vtd.gcmd(1 << 25)  # IRE
-    msi = MSI_ADDRESS | HANDLE << 5 | 1 << 4
-    rig.edu.enable_msi(msi, 0)
-    rig.edu.raise_irq()
-    rig.edu.ack_irq()
-    c.writeq(IRT + 16 * HANDLE, 1 | 0x56 << 16)
-    q.sync((0x4 | 1 << 4 | HANDLE << 32, 0))
-    rig.edu.raise_irq()
-    return {"irr": pci_edu.irr_vectors(c), "iqh": rig.vtd.r64(IQH), "fsts": rig.vtd.fsts()}

@@ -48,6 +48,13 @@ def caps_intremap_off(c):
     return _ids(c)
 
 
+@scenario(iommu="eim=on,x-buggy-eim=on",
+          expect={"ver": 0x10, "cap": 0x00D2008C22260206, "ecap": 0xF00F5A})
+def caps_eim(c):
+    """VER/CAP/ECAP with eim=on (allowed under TCG by x-buggy-eim=on): ECAP.EIM (bit 4)."""
+    return _ids(c)
+
+
 @scenario(iommu="pt=off", expect={"ver": 0x10, "cap": 0x00D2008C22260206, "ecap": 0xF00F0A})
 def caps_pt_off(c):
     """VER/CAP/ECAP with pt=off: no pass-through."""
