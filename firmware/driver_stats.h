@@ -34,6 +34,9 @@ struct DriverStats {
   uint64_t inv_queue_waits = 0;
   uint64_t inv_queue_errors = 0;    // IQE seen, slot repaired
   uint64_t inv_queue_timeouts = 0;  // ITE seen (a device did not answer)
+  // interrupt remapping (FS 6.5, 8)
+  uint64_t inv_iec_global = 0;
+  uint64_t inv_iec_index = 0;
   // mappings
   uint64_t maps = 0;
   uint64_t unmaps = 0;
@@ -69,6 +72,10 @@ struct DriverStats {
     f("inv_queue_errors", inv_queue_errors, "errors", "invalidation queue errors met (FSTS.IQE)");
     f("inv_queue_timeouts", inv_queue_timeouts, "errors",
       "device-TLB invalidation time-outs met (FSTS.ITE)");
+    f("inv_iec_global", inv_iec_global, "descriptors",
+      "global interrupt-entry-cache invalidations");
+    f("inv_iec_index", inv_iec_index, "descriptors",
+      "index-selective interrupt-entry-cache invalidations (one per IRTE change)");
     f("maps", maps, "calls", "successful map calls");
     f("unmaps", unmaps, "calls", "successful unmap calls");
     f("leaves_mapped_4k", leaves_mapped[0], "entries", "4 KiB leaves written");
