@@ -8,7 +8,8 @@
 // get a device-TLB flush after every IOTLB flush of their domain (Linux's order).
 // Interrupt remapping (FS 8, 9.B) is enabled after enable(), through the queue, by
 // enableInterruptRemapping(); interruptRemapping() then allocates and writes IRTEs and
-// composes the MSI/RTE values (interrupt_remapping.h).
+// composes the MSI/RTE values (interrupt_remapping.h). The KVM posted-interrupt descriptor
+// policy is separate (posted_interrupts.h).
 // Not implemented yet: scalable mode, advanced fault logging.
 #pragma once
 
