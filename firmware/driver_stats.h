@@ -1,7 +1,8 @@
 // DriverStats: what the driver did to the hardware, counted on the side of the software
 // (register traffic, global commands, polls, invalidations by kind, mappings, page-table
-// memory, faults handled). Plain counters; visit() lists each with its name, unit and a
-// one-line description so the platform can report them next to the model's statistics.
+// memory, faults handled, interrupt-remapping entries). Plain counters; visit() lists each
+// with its name, unit and a one-line description so the platform can report them next to
+// the model's statistics.
 #pragma once
 
 #include <array>
@@ -34,6 +35,11 @@ struct DriverStats {
   uint64_t inv_queue_waits = 0;
   uint64_t inv_queue_errors = 0;    // IQE seen, slot repaired
   uint64_t inv_queue_timeouts = 0;  // ITE seen (a device did not answer)
+  // interrupt remapping (FS 6.5, 8)
+  uint64_t inv_iec_global = 0;
+  uint64_t inv_iec_index = 0;
+  uint64_t irte_writes = 0;   // IRTEs written (set, changed or cleared)
+  uint64_t irtes_in_use = 0;  // table entries currently allocated
   // mappings
   uint64_t maps = 0;
   uint64_t unmaps = 0;
@@ -69,6 +75,12 @@ struct DriverStats {
     f("inv_queue_errors", inv_queue_errors, "errors", "invalidation queue errors met (FSTS.IQE)");
     f("inv_queue_timeouts", inv_queue_timeouts, "errors",
       "device-TLB invalidation time-outs met (FSTS.ITE)");
+    f("inv_iec_global", inv_iec_global, "descriptors",
+      "global interrupt-entry-cache invalidations");
+    f("inv_iec_index", inv_iec_index, "descriptors",
+      "index-selective interrupt-entry-cache invalidations (one per IRTE change)");
+    f("irte_writes", irte_writes, "entries", "interrupt-remapping table entries written");
+    f("irtes_in_use", irtes_in_use, "entries", "interrupt-remapping table entries allocated");
     f("maps", maps, "calls", "successful map calls");
     f("unmaps", unmaps, "calls", "successful unmap calls");
     f("leaves_mapped_4k", leaves_mapped[0], "entries", "4 KiB leaves written");

@@ -1,4 +1,4 @@
-// GCMD sequencing (FS 3.1-3.2, 9.C.4-5, 9.D.1).
+// GCMD sequencing (FS 3.1-3.2, 9.B.4-7, 9.C.4-5, 9.D.1).
 #include "firmware/global_command.h"
 
 #include <string>
@@ -54,6 +54,20 @@ Status GlobalCommand::setTranslation(bool on) {
 
 Status GlobalCommand::setQueuedInvalidation(bool on) {
   return persistent(gcmd::QIE, on, gsts::QIES, "QIE", "QIES");
+}
+
+// IRTPS is cleared by the write and set once IRTA (base, EIME, S) is latched (FS 3.1, 8.2).
+Status GlobalCommand::setInterruptRemapTablePointer() {
+  return oneShot(gcmd::SIRTP, gsts::IRTPS, true, "SIRTP", "IRTPS");
+}
+
+Status GlobalCommand::setInterruptRemapping(bool on) {
+  return persistent(gcmd::IRE, on, gsts::IRES, "IRE", "IRES");
+}
+
+// CFIS = 1 lets compatibility-format interrupts through while IRES = 1 and EIME = 0 (FS 8.1).
+Status GlobalCommand::setCompatibilityFormat(bool on) {
+  return persistent(gcmd::CFI, on, gsts::CFIS, "CFI", "CFIS");
 }
 
 }  // namespace vtd::fw

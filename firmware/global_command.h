@@ -3,8 +3,9 @@
 // QIE, IRE, CFI), rebuilt from GSTS at probe time (FS 9.A.3), and writes either
 // `shadow | one-shot bit` (SRTP, WBF) or the shadow with one persistent bit changed, then
 // polls the matching GSTS bit. WBFS has the opposite polarity: the flush is done at 0.
-// Not covered yet: SIRTP, SFL, IRE, CFI (no interrupt remapping or advanced fault
-// logging in this driver yet); QIE only to switch off a queue left on by earlier software.
+// Interrupt remapping uses SIRTP (one-shot, IRTPS), IRE and CFI (persistent, IRES and
+// CFIS); because IRE and CFI are in the shadow, a later TE or QIE write keeps them as they
+// are (FS 3.2). Not covered: SFL and EAFL (no advanced fault logging in this driver).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,9 @@ class GlobalCommand {
   Status flushWriteBuffer();       // WBF, then WBFS = 0
   Status setTranslation(bool on);  // TE = on, then TES = on
   Status setQueuedInvalidation(bool on);  // QIE = on, then QIES = on
+  Status setInterruptRemapTablePointer();  // SIRTP, then IRTPS = 1
+  Status setInterruptRemapping(bool on);   // IRE = on, then IRES = on
+  Status setCompatibilityFormat(bool on);  // CFI = on, then CFIS = on
   uint32_t shadow() const { return shadow_; }
 
  private:

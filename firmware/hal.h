@@ -21,7 +21,12 @@ class MmioPort {
   virtual void write64(uint32_t offset, uint64_t value) = 0;
 };
 
-// Physical memory as the CPU sees it.
+// Physical memory as the CPU sees it. Each read() or write() of up to 4 KiB is one access
+// that the backend performs atomically with respect to the remapping unit's own memory
+// accesses (its IRTE reads, its posted-descriptor updates): the direct HAL is synchronous,
+// the platform's CPUs issue one bus transaction per call. The driver relies on it for
+// 16-byte IRTE updates and for read-modify-writes of the posted descriptor (nothing of the
+// unit can come between two back-to-back calls of a CPU that does not yield in between).
 class PhysMemory {
  public:
   virtual ~PhysMemory() = default;

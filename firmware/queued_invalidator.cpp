@@ -1,10 +1,11 @@
-// QueuedInvalidator: descriptors (FS 6.2-6.6), submission and the wait (FS 6.6, 9.B.2),
+// QueuedInvalidator: descriptors (FS 6.2-6.6, IEC 6.5), submission and the wait (FS 6.6, 9.B.2),
 // queue errors and device-TLB time-outs (FS 6.12, 7.1, 7.3).
 #include "firmware/queued_invalidator.h"
 
 #include <stdexcept>
 #include <string>
 
+#include "firmware/interrupt_regs.h"
 #include "firmware/text_format.h"
 #include "firmware/vtd_regs.h"
 
@@ -85,6 +86,21 @@ Status QueuedInvalidator::deviceTlb(uint16_t sid, unsigned qdep, uint64_t addres
   }
   const uint64_t mip = qdep >= 32 ? 0 : qdep;
   return submit({{kTypeDeviceTlb | mip << 16 | uint64_t(sid) << 32, hi}}, "device-TLB");
+}
+
+// FS 6.5: G (bit 4) = 0 global; 1 index-selective with IIDX aligned down to 2^IM.
+Status QueuedInvalidator::iecGlobal() {
+  ++stats_.inv_iec_global;
+  return submit({{iec_dsc::kType, 0}}, "interrupt-entry cache global");
+}
+
+Status QueuedInvalidator::iecIndex(uint16_t index, unsigned im) {
+  if (im > caps_.mhmv) return iecGlobal();
+  ++stats_.inv_iec_index;
+  const uint64_t base = index & ~((1ull << im) - 1);
+  return submit(
+      {{iec_dsc::kType | iec_dsc::G_INDEX | iec_dsc::IM.make(im) | iec_dsc::IIDX.make(base), 0}},
+      "interrupt-entry cache index");
 }
 
 // Descriptors, then a wait (SW) whose status data is a fresh sequence number; IQT past

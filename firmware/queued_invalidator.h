@@ -5,8 +5,10 @@
 // (FSTS.ITE) ends the poll: the error bit is cleared (after IQE the bad slot is overwritten
 // with a harmless wait, as Linux does) and the call fails naming it. One 4 KiB queue of 256
 // 128-bit descriptors (QS = 0, DW = 0), one slot always left free.
-// Not covered: 256-bit descriptors (scalable mode), PASID-based and IEC descriptors,
-// batching beyond one call, resubmission after ITE (the caller sees the failure).
+// The interrupt-entry cache (FS 6.5) is invalidated the same way: globally after SIRTP,
+// index-selectively after every IRTE change (Linux's qi_flush_iec).
+// Not covered: 256-bit descriptors (scalable mode), PASID-based descriptors, batching
+// beyond one call, resubmission after ITE (the caller sees the failure).
 #pragma once
 
 #include <cstdint>
@@ -48,6 +50,11 @@ class QueuedInvalidator final : public Invalidator {
   // Device-TLB of the endpoint `sid` (FS 6.4): 2^am pages from `address` (S encoding);
   // am >= 52 invalidates everything. qdep: the device's invalidate queue depth (MIP).
   Status deviceTlb(uint16_t sid, unsigned qdep, uint64_t address, unsigned am);
+  // Interrupt-entry cache (FS 6.5): everything, or the 2^im entries of the aligned block
+  // holding `index`. An im above ECAP.MHMV is sent as a global invalidation (coarser is
+  // always correct; a larger IM would be a reserved-field queue error).
+  Status iecGlobal();
+  Status iecIndex(uint16_t index, unsigned im);
 
  private:
   struct Desc {

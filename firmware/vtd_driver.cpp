@@ -1,5 +1,5 @@
 // VtdDriver bring-up, shutdown, fault entry points and explicit invalidation (FS 3, 6.11,
-// 7.5, 9.A, 9.C, 9.D).
+// 7.5, 9.A, 9.B, 9.C, 9.D).
 #include "firmware/vtd_driver.h"
 
 #include <stdexcept>
@@ -21,7 +21,8 @@ VtdDriver::VtdDriver(Hal& hal, PhysAllocator& allocator, DriverOptions options)
       invalidator_(&register_invalidator_),
       use_queue_(options.queued_invalidation),
       faults_(io_, caps_, stats_),
-      contexts_(hal.memory, allocator, stats_) {}
+      contexts_(hal.memory, allocator, stats_),
+      interrupt_remapping_(hal, io_, gcmd_, queued_invalidator_, allocator, caps_, stats_) {}
 
 Status VtdDriver::requireProbed(const char* what) const {
   if (probed_) return Status::success();
@@ -52,11 +53,15 @@ Status VtdDriver::enable() {
   // when DriverOptions::queued_invalidation asks for it, and otherwise uses register-based
   // invalidation (CCMD, IVA/IOTLB_REG).
   const uint32_t status = gcmd_.syncFromStatus();
+  // Interrupt remapping already on (enable() again after disable()) runs on this driver's
+  // queue: it stays as it is.
+  const bool keep_queue = interrupt_remapping_.enabled() && (status & gsts::QIES);
   // Register-based invalidation is refused while the queue is on (FS 6.11), so a queue left
   // running by earlier software is drained and switched off, as Linux does (FS 9.B.2.2).
-  if (status & gsts::QIES) VTD_FW_TRY(disableQueuedInvalidation());
-  invalidator_ = &register_invalidator_;
-  if (use_queue_ && caps_.qi) {
+  if ((status & gsts::QIES) && !keep_queue) VTD_FW_TRY(disableQueuedInvalidation());
+  invalidator_ =
+      keep_queue ? static_cast<Invalidator*>(&queued_invalidator_) : &register_invalidator_;
+  if (use_queue_ && caps_.qi && !keep_queue) {
     VTD_FW_TRY(queued_invalidator_.enable());
     invalidator_ = &queued_invalidator_;
   }
@@ -112,6 +117,11 @@ Status VtdDriver::disable() {
   VTD_FW_TRY(gcmd_.setTranslation(false));
   enabled_ = false;
   return Status::success();
+}
+
+Status VtdDriver::enableInterruptRemapping(const InterruptRemappingOptions& options) {
+  VTD_FW_TRY(requireProbed("enableInterruptRemapping"));
+  return interrupt_remapping_.enable(options);
 }
 
 void VtdDriver::setFaultInterrupt(uint64_t msi_address, uint32_t msi_data) {

@@ -2,8 +2,10 @@
 // offsets, register fields, legacy root/context entry fields and second-level paging-entry
 // fields, decoded from the fact sheet (FS 1-5, 6.11, 7) and nothing else. The model keeps
 // its own definitions; a driver written independently of them is how encoding mistakes on
-// either side show up. Not covered: scalable-mode entries, queued-invalidation descriptors,
-// interrupt remapping (the driver does not use them yet).
+// either side show up. Interrupt-remapping structures (IRTE, remappable MSI and RTE, posted
+// descriptor, IEC descriptor) are in interrupt_regs.h. Not covered: scalable-mode entries;
+// the other queued-invalidation descriptors live next to their only user
+// (queued_invalidator.cpp).
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,7 @@ constexpr uint32_t IQH_REG = 0x080;      // 64-bit, only with ECAP.QI
 constexpr uint32_t IQT_REG = 0x088;      // 64-bit, only with ECAP.QI
 constexpr uint32_t IQA_REG = 0x090;      // 64-bit, only with ECAP.QI
 constexpr uint32_t IQERCD_REG = 0x0B0;   // 64-bit, only with ECAP.QI
+constexpr uint32_t IRTA_REG = 0x0B8;     // 64-bit, only with ECAP.IR
 
 // --- VER_REG (FS 1.1) ---
 namespace ver {

@@ -1,9 +1,10 @@
 // FakeUnit: a hand-written stand-in for a remapping unit's register block, for driver
 // paths the model cannot (or should not) produce: status bits that never settle (poll
 // timeouts), refused or coarser invalidations, capabilities the model refuses to
-// advertise (ESRTPS, EIM, PLMR, version 6). Registers are plain storage except GCMD
-// (updates GSTS), CCMD and IOTLB_REG (complete at once with a chosen actual granularity)
-// and PMEN. Every access is logged. CAP/ECAP values are typed from the fact sheet.
+// advertise (ESRTPS, ESIRTPS, EIM, PLMR, version 6). Registers are plain storage except
+// GCMD (updates GSTS: TE, QIE, IRE, CFI, SRTP, SIRTP, WBF), CCMD and IOTLB_REG (complete
+// at once with a chosen actual granularity) and PMEN. Every access is logged. CAP/ECAP
+// values are typed from the fact sheet.
 #pragma once
 
 #include <cstdint>
@@ -83,10 +84,12 @@ class FakeUnit final : public fw::MmioPort {
   }
 
   void gcmd(uint32_t v) {
-    constexpr uint32_t kTe = 1u << 31, kSrtp = 1u << 30, kWbf = 1u << 27, kQie = 1u << 26;
-    constexpr uint32_t kPersistent = kTe | kQie;  // the controls this fake implements
+    constexpr uint32_t kTe = 1u << 31, kSrtp = 1u << 30, kWbf = 1u << 27, kQie = 1u << 26,
+                       kIre = 1u << 25, kSirtp = 1u << 24, kCfi = 1u << 23;
+    constexpr uint32_t kPersistent = kTe | kQie | kIre | kCfi;  // the controls implemented
     gsts = (gsts & ~kPersistent) | (v & kPersistent & ~never_set);
     if (v & kSrtp) gsts = (gsts & ~kSrtp) | (kSrtp & ~never_set);
+    if (v & kSirtp) gsts = (gsts & ~kSirtp) | (kSirtp & ~never_set);
     if (v & kWbf) gsts = wbf_stuck ? (gsts | kWbf) : (gsts & ~kWbf);
   }
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,12 +27,16 @@ constexpr uint32_t kFectlIm = 1u << 31, kFectlIp = 1u << 30;
 constexpr uint64_t kPteR = 1, kPteW = 2, kPtePs = 1u << 7;
 }  // namespace spec
 
-// Counts clflush requests on top of the direct memory (ECAP.C = 0 tests).
+// Counts clflush requests on top of the direct memory (ECAP.C = 0 tests); `after_write`,
+// when set, runs after every driver write (a test lets the unit act between two writes).
 class CountingMemory final : public fw::PhysMemory {
  public:
   explicit CountingMemory(fw::PhysMemory& inner) : inner_(inner) {}
   void read(uint64_t a, void* d, size_t n) override { inner_.read(a, d, n); }
-  void write(uint64_t a, const void* d, size_t n) override { inner_.write(a, d, n); }
+  void write(uint64_t a, const void* d, size_t n) override {
+    inner_.write(a, d, n);
+    if (after_write) after_write(a, n);
+  }
   void flushCache(uint64_t a, size_t n) override {
     ++flushes;
     flushed_bytes += n;
@@ -39,6 +44,7 @@ class CountingMemory final : public fw::PhysMemory {
   }
   uint64_t flushes = 0;
   uint64_t flushed_bytes = 0;
+  std::function<void(uint64_t address, size_t length)> after_write;
 
  private:
   fw::PhysMemory& inner_;
