@@ -103,4 +103,10 @@ void HostCpu::waitFor(const sc_core::sc_event& a, const sc_core::sc_event& b) {
   sc_core::wait(a | b);
 }
 
+void HostCpu::waitUntil(const std::function<bool()>& ready, const sc_core::sc_event& a,
+                        const sc_core::sc_event& b) {
+  keeper_.sync();
+  while (!ready()) sc_core::wait(a | b);
+}
+
 }  // namespace vtd::platform

@@ -35,6 +35,11 @@ class HostCpu : public sc_core::sc_module,
   // Synchronises local time, then waits (for use by programs).
   void waitFor(const sc_core::sc_event& e);
   void waitFor(const sc_core::sc_event& a, const sc_core::sc_event& b);
+  // Synchronises local time, then waits on `a` or `b` until `ready()` holds. `ready` is
+  // checked after the sync, so a condition that became true while the CPU caught up with
+  // its local time (an event waitFor would miss) ends the wait at once.
+  void waitUntil(const std::function<bool()>& ready, const sc_core::sc_event& a,
+                 const sc_core::sc_event& b);
   sc_core::sc_time now() const { return sc_core::sc_time_stamp() + keeper_.get_local_time(); }
   uint64_t busErrors() const { return bus_errors_; }
 

@@ -29,6 +29,14 @@ void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "seed", seed, 0, ~0ull, "", "seed of buffer placement and the rx/tx choice");
   r.addUInt(p + "device_vector", device_vector, 0x10, 0xFE, "vector", "vector of the device's MSI");
   r.addUInt(p + "fault_vector", fault_vector, 0x10, 0xFE, "vector", "vector of the unit's fault event");
+  r.addChoice(p + "interrupts", interrupts,
+              {{"auto", InterruptDelivery::Auto}, {"posted", InterruptDelivery::Posted},
+               {"remapped", InterruptDelivery::Remapped}, {"direct", InterruptDelivery::Direct}},
+              "how the device's MSIs are delivered: posted to the guest's vCPU (needs unit.posted_interrupts), remapped to the host CPU (needs unit.interrupt_remapping), direct (no interrupt remapping); auto picks the first the unit offers");
+  r.addUInt(p + "vcpu_run_ns", vcpu_run_ns, 0, 1ull << 40, "ns", "mean time slice of the guest's vCPU (exponential)");
+  r.addUInt(p + "vcpu_preempt_ns", vcpu_preempt_ns, 0, 1ull << 40, "ns", "mean time a preempted vCPU waits for its CPU (exponential)");
+  r.addReal(p + "vcpu_preempt_fraction", vcpu_preempt_fraction, 0.0, 1.0, "", "share of time slices that end in a preemption; the others end with the guest halting");
+  r.addUInt(p + "vcpu_halt_timeout_ns", vcpu_halt_timeout_ns, 1, 1ull << 40, "ns", "a halted guest's timer wakes it after this if no interrupt does");
 }
 
 void SimConfig::describe(ParamRegistry& r) {
@@ -62,6 +70,16 @@ std::vector<std::string> SimConfig::validate(bool check_scenario) const {
   if (!check_scenario) return errors;
   if ((scenario.host_base_mib + scenario.vm_ram_mib) > memory.size_mib)
     errors.push_back("scenario.host_base_mib + scenario.vm_ram_mib exceeds memory.size_mib");
+  const bool posted = scenario.interrupts == InterruptDelivery::Posted;
+  if (posted && !unit.unit.posted_interrupts)
+    errors.push_back("scenario.interrupts=posted needs unit.posted_interrupts");
+  if (scenario.interrupts == InterruptDelivery::Remapped && !unit.unit.interrupt_remapping)
+    errors.push_back("scenario.interrupts=remapped needs unit.interrupt_remapping");
+  if ((posted || scenario.interrupts == InterruptDelivery::Remapped) && !unit.unit.queued_invalidation)
+    errors.push_back("scenario.interrupts=" + std::string(posted ? "posted" : "remapped") +
+                     " needs unit.queued_invalidation (the driver, like Linux, enables interrupt remapping only with the invalidation queue)");
+  if (posted && platform.vcpus == 0)
+    errors.push_back("scenario.interrupts=posted needs platform.vcpus >= 1 (the guest's vCPU)");
   if (scenario.host_base_mib < 64)
     errors.push_back("scenario.host_base_mib must leave the first 64 MiB to the host (firmware tables)");
   if (uint64_t(scenario.ring_entries) * 4096 + 8192 > (scenario.vm_ram_mib << 20))

@@ -32,6 +32,12 @@ struct PlatformParams {
 };
 
 struct SimConfig {
+  // The run platform's unit is a current server part: interrupt remapping and posted
+  // interrupts on (the model's own UnitParams default to the minimal unit).
+  SimConfig() {
+    unit.unit.interrupt_remapping = true;
+    unit.unit.posted_interrupts = true;
+  }
   UnitConfig unit;
   tlm::LatencyParams latency;
   MemoryParams memory;

@@ -22,7 +22,9 @@ void describeScenario(StatRegistry& r, const ScenarioReport& s, const double& to
   r.addCounter("scenario.packets", s.packets, "packets", "packets the device moved");
   r.addCounter("scenario.rx_packets", s.rx_packets, "packets", "packets written by the device");
   r.addCounter("scenario.tx_packets", s.tx_packets, "packets", "packets read by the device");
-  r.addCounter("scenario.device_interrupts", s.device_interrupts, "interrupts", "device MSIs serviced by the host");
+  r.addCounter("scenario.device_msis", s.device_msis, "MSIs", "MSIs the device sent");
+  r.addCounter("scenario.device_interrupts", s.device_interrupts, "interrupts", "device MSIs serviced by the host (remapped or direct delivery)");
+  r.addCounter("scenario.guest_interrupts", s.guest_interrupts, "interrupts", "device interrupts the guest's vCPU took (posted delivery)");
   r.addCounter("scenario.fault_interrupts", s.fault_interrupts, "interrupts", "fault events serviced by the host");
   r.addCounter("scenario.fault_records", s.fault_records, "records", "fault records read and cleared by the host's handler");
   r.addCounter("scenario.stray_blocked", s.stray_blocked, "DMAs", "stray DMAs beyond guest RAM that were blocked");
@@ -67,8 +69,32 @@ void printSummary(const StatRegistry& st, const ScenarioReport& rep, double host
   row("paging-structure hits", psc.empty() ? "none probed" : psc);
   row("faults (recorded)", withThousands(v("vtd.faults")) + " (" + withThousands(v("vtd.faults_recorded")) +
                                "), fault events " + withThousands(v("vtd.fault_events")));
-  row("interrupts delivered", withThousands(v("intc.delivered")) + "  (" + withThousands(rep.device_interrupts) + " device, " +
-                                  withThousands(rep.fault_interrupts) + " fault)");
+  row("host interrupts", withThousands(v("intc.delivered")) + "  (" + withThousands(rep.device_interrupts) + " device, " +
+                             withThousands(rep.fault_interrupts) + " fault)");
+  row("device MSIs", withThousands(rep.device_msis) + "  (" + rep.interrupt_delivery + " delivery)");
+  std::snprintf(line, sizeof line, "%s remapped, %s posted, %s faulted; IEC hits %s / %s",
+                withThousands(v("vtd.interrupts_remapped")).c_str(), withThousands(v("vtd.interrupts_posted")).c_str(),
+                withThousands(v("vtd.interrupts_faulted")).c_str(),
+                withThousands(v("vtd.int_cache_hit_posted") + v("vtd.int_cache_hit_nonposted")).c_str(),
+                withThousands(v("vtd.int_cache_lookup")).c_str());
+  row("interrupt remapping", line);
+  if (rep.interrupt_delivery == "posted") {
+    std::snprintf(line, sizeof line, "%s notifications, %s suppressed (SN), %s already pending (ON)",
+                  withThousands(v("vtd.post_notifications")).c_str(), withThousands(v("vtd.post_suppressed")).c_str(),
+                  withThousands(v("vtd.post_already_pending")).c_str());
+    row("posting", line);
+    std::snprintf(line, sizeof line, "%s taken; %s slices, %s preemptions, %s halts (%s woken by posting)",
+                  withThousands(rep.guest_interrupts).c_str(), withThousands(v("vcpu0.scheduler.slices")).c_str(),
+                  withThousands(v("vcpu0.scheduler.preemptions")).c_str(), withThousands(v("vcpu0.scheduler.halts")).c_str(),
+                  withThousands(v("vcpu0.scheduler.interrupt_wakeups")).c_str());
+    row("guest interrupts", line);
+    std::snprintf(line, sizeof line, "%.1f ns mean to the descriptor update (max %.1f)",
+                  st.value("vtd.interrupt_post_latency_ns"), st.value("vtd.interrupt_post_latency_max_ns"));
+  } else {
+    std::snprintf(line, sizeof line, "%.1f ns mean to the APIC (max %.1f)",
+                  st.value("vtd.interrupt_delivery_latency_ns"), st.value("vtd.interrupt_delivery_latency_max_ns"));
+  }
+  row("interrupt latency in unit", line);
   std::snprintf(line, sizeof line, "%.3f ms DMA phase, %.3f ms total", dma_sim_ns / 1e6,
                 sc_core::sc_time_stamp().to_seconds() * 1e3);
   row("simulated time", line);
@@ -100,6 +126,7 @@ int runCommand(const CommonOptions& options) {
   const ScenarioReport& report = scenario.report();
   StatRegistry stats;
   top.describeStats(stats);
+  scenario.describeStats(stats);
   describeScenario(stats, report, host_s);
 
   nlohmann::json meta;

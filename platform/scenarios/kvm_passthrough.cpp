@@ -16,7 +16,7 @@ namespace {
 constexpr uint64_t kFirmwareBase = 16ull << 20;  // host memory for the unit's tables
 constexpr uint64_t kFirmwareSize = 48ull << 20;
 constexpr uint64_t kRingGpa = 1ull << 20;        // descriptor ring page in the guest
-constexpr uint64_t kMsiAddress = 0xFEE0'0000;    // xAPIC, destination 0
+constexpr uint64_t kFaultMsiAddress = 0xFEE0'0000;  // xAPIC, the host CPU (APIC 0)
 
 fw::LeafSize leafOf(LeafChoice c) {
   switch (c) {
@@ -29,16 +29,17 @@ fw::LeafSize leafOf(LeafChoice c) {
 
 // With device.ats the driver uses queued invalidation (device-TLB flushes are queue
 // descriptors) and gives the device a TT=01 context, as Linux does for an ATS device.
-fw::DriverOptions driverOptions(bool ats) {
+// Interrupt remapping needs the queue too (its cache is invalidated only through it).
+fw::DriverOptions driverOptions(bool queue) {
   fw::DriverOptions o;
-  o.queued_invalidation = ats;
+  o.queued_invalidation = queue;
   return o;
 }
 
 struct KvmPassthroughScenario::Host {
-  Host(HostCpu& cpu, bool ats)
+  Host(HostCpu& cpu, bool queue)
       : allocator(cpu.hal().memory, kFirmwareBase, kFirmwareSize),
-        driver(cpu.hal(), allocator, driverOptions(ats)),
+        driver(cpu.hal(), allocator, driverOptions(queue)),
         manager(driver) {}
   fw::PhysAllocator allocator;
   fw::VtdDriver driver;
@@ -47,9 +48,13 @@ struct KvmPassthroughScenario::Host {
 };
 
 KvmPassthroughScenario::KvmPassthroughScenario(VtdPlatform& platform, const ScenarioParams& params)
-    : platform_(platform), params_(params) {}
+    : platform_(platform), params_(params), interrupts_(platform, params) {}
 
 KvmPassthroughScenario::~KvmPassthroughScenario() = default;
+
+void KvmPassthroughScenario::describeStats(StatRegistry& r) const {
+  if (const VcpuScheduler* s = interrupts_.scheduler()) s->describeStats(r, "vcpu0.scheduler.");
+}
 
 void KvmPassthroughScenario::install() {
   platform_.cpu.setProgram([this](HostCpu& cpu) { run(cpu); });
@@ -57,17 +62,20 @@ void KvmPassthroughScenario::install() {
 
 bool KvmPassthroughScenario::setUp(HostCpu& cpu) {
   const bool ats = platform_.config().device.ats;
-  host_ = std::make_unique<Host>(cpu, ats);
+  report_.interrupt_delivery = interruptDeliveryName(interrupts_.mode());
+  host_ = std::make_unique<Host>(cpu, ats || interrupts_.mode() != InterruptDelivery::Direct);
   fw::VtdDriver& drv = host_->driver;
   if (auto s = drv.probe(); !s) return problem("probe: " + s.error), false;
   if (auto s = drv.enable(); !s) return problem("enable: " + s.error), false;
-  drv.setFaultInterrupt(kMsiAddress, params_.fault_vector);
+  drv.setFaultInterrupt(kFaultMsiAddress, params_.fault_vector);
 
   const uint64_t ram = params_.vm_ram_mib << 20;
   host_->vm = &host_->manager.createVm(ram, params_.host_base_mib << 20, leafOf(params_.leaf));
   const uint16_t sid = platform_.devices[0]->source().value;
   if (auto s = host_->manager.assignDevice(*host_->vm, sid, ats); !s)
     return problem("assign device: " + s.error), false;
+  if (std::string e = interrupts_.setUp(drv, host_->allocator, sid); !e.empty())
+    return problem(e), false;
 
   // Guest driver: one buffer per descriptor, each on its own page chosen at random above
   // the ring (so the device touches many pages, as a real receive ring does).
@@ -91,8 +99,8 @@ bool KvmPassthroughScenario::setUp(HostCpu& cpu) {
   setup_.packets = params_.packets;
   setup_.packet_bytes = params_.packet_bytes;
   setup_.interrupt_every = params_.interrupt_every;
-  setup_.msi_address = kMsiAddress;
-  setup_.msi_data = params_.device_vector;
+  setup_.msi_address = interrupts_.msiAddress();
+  setup_.msi_data = interrupts_.msiData();
   setup_.stray_base = ram;
   setup_.stray_dmas = params_.stray_dmas;
   return true;
@@ -135,9 +143,13 @@ void KvmPassthroughScenario::run(HostCpu& cpu) {
   const auto wall_start = std::chrono::steady_clock::now();
   device.start(*nic_);
   while (device.busy() || platform_.intc.hasPending()) {
-    if (!platform_.intc.hasPending()) cpu.waitFor(device.done(), platform_.intc.event());
+    cpu.waitUntil([&] { return !device.busy() || platform_.intc.hasPending(); }, device.done(),
+                  platform_.intc.event());
     serviceInterrupts();
   }
+  report_.device_msis = device.stats().msis;
+  interrupts_.finish(report_.device_msis, report_.device_interrupts, report_.problems);
+  report_.guest_interrupts = interrupts_.guestInterrupts();
   report_.dma_host_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   report_.dma_end = cpu.now();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/scenarios/device_interrupts.h"
 #include "platform/scenarios/nic_ring_program.h"
 #include "platform/vtd_platform.h"
 
@@ -23,7 +24,10 @@ struct ScenarioReport {
   bool ok = false;                 // setup worked, data checks passed, faults as expected
   std::vector<std::string> problems;
   uint64_t packets = 0, rx_packets = 0, tx_packets = 0;
+  std::string interrupt_delivery;  // posted, remapped or direct
+  uint64_t device_msis = 0;        // MSIs the device sent
   uint64_t device_interrupts = 0;  // device MSIs the host took
+  uint64_t guest_interrupts = 0;   // interrupts the guest's vCPU took (posted)
   uint64_t fault_interrupts = 0;   // fault events the host took
   uint64_t fault_records = 0;      // records the fault handler read and cleared
   uint64_t stray_blocked = 0;      // stray DMAs answered with an error
@@ -39,6 +43,8 @@ class KvmPassthroughScenario {
   // Installs the host program; run sc_start() afterwards.
   void install();
   const ScenarioReport& report() const { return report_; }
+  // The scenario's own modules (the vCPU scheduler under vcpu0.scheduler.*).
+  void describeStats(StatRegistry& r) const;
 
  private:
   struct Host;  // firmware objects living on the CPU thread
@@ -52,6 +58,7 @@ class KvmPassthroughScenario {
   VtdPlatform& platform_;
   ScenarioParams params_;
   std::unique_ptr<Host> host_;
+  DeviceInterrupts interrupts_;
   std::unique_ptr<NicRingProgram> nic_;
   NicRingSetup setup_;
   std::vector<uint64_t> buffers_;  // guest-physical buffer of each ring slot

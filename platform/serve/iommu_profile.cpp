@@ -110,6 +110,7 @@ bool decideQemuInterruptModes(const ServeOptions& o, const InterruptOptions& io,
 // The vtdsim profile: on/off set the parameters, auto keeps the model's own choice.
 void applyVtdsimInterruptModes(const InterruptOptions& io, UnitParams& u) {
   if (io.intremap != OnOffAuto::Auto) u.interrupt_remapping = io.intremap == OnOffAuto::On;
+  if (!u.interrupt_remapping) u.posted_interrupts = false;  // posting is part of remapping
   if (io.eim != OnOffAuto::Auto) u.extended_interrupt_mode = io.eim == OnOffAuto::On;
 }
 

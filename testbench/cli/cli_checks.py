@@ -3,6 +3,7 @@
 
   cli_checks.py run VTDSIM                 `vtdsim run` works and writes its three files
   cli_checks.py bad-input VTDSIM           bad options/configurations exit 2 naming the problem
+  cli_checks.py interrupts VTDSIM          the default scenario's MSIs in each delivery mode add up
   cli_checks.py golden VTDSIM CONFIG GOLDEN  statistics match the golden file within tolerance
   cli_checks.py golden-update VTDSIM CONFIG GOLDEN   rewrite the golden file (by hand only)
   cli_checks.py bench VTDSIM               `vtdsim bench` runs its three paths as intended
@@ -72,6 +73,47 @@ def check_checker(vtdsim):
         print(f"ok: {len(found)} checker counters, all zero over {stats['vtd.iotlb_hit']} IOTLB hits")
 
 
+# The default scenario's MSIs in each delivery mode (a small run): every MSI is accounted
+# for where the mode sends it, and in posted mode the vCPU meets every state, so the
+# posting rules (notify, SN suppression, wakeup) are all exercised by the firmware's flow.
+def check_interrupts(vtdsim):
+    small = ["--set", "scenario.packets=20000", "--set", "scenario.stray_dmas=0"]
+    for mode in ("posted", "remapped", "direct"):
+        with tempfile.TemporaryDirectory() as out:
+            p = run([vtdsim, "run", "--quiet", "--out", out, "--set", "scenario.interrupts=" + mode] + small)
+            if p.returncode != 0:
+                fail(f"{mode}: vtdsim run exited {p.returncode}: {p.stderr}")
+            st = json.load(open(os.path.join(out, "stats.json")))["stats"]
+            msis = st["scenario.device_msis"]
+            if msis != 20000 // 32:
+                fail(f"{mode}: {msis} device MSIs, expected {20000 // 32}")
+            want = {
+                "posted": {"vtd.interrupts_posted": msis, "vtd.interrupts_remapped": 0,
+                           "scenario.device_interrupts": 0, "vtd.interrupts_faulted": 0},
+                "remapped": {"vtd.interrupts_remapped": msis, "vtd.interrupts_posted": 0,
+                             "scenario.device_interrupts": msis, "vtd.int_cache_lookup": msis},
+                "direct": {"vtd.interrupts_remapped": 0, "vtd.interrupts_posted": 0,
+                           "vtd.int_cache_lookup": 0, "scenario.device_interrupts": msis},
+            }[mode]
+            for key, value in want.items():
+                if st.get(key) != value:
+                    fail(f"{mode}: {key} = {st.get(key)}, expected {value}")
+            if mode == "posted":
+                for key in ("vtd.post_notifications", "vtd.post_suppressed", "vcpu0.scheduler.preemptions",
+                            "vcpu0.scheduler.halts", "vcpu0.scheduler.interrupt_wakeups", "vcpu0.wakeups",
+                            "vcpu0.notifications_processed"):
+                    if not st.get(key):
+                        fail(f"posted: {key} is zero: the flow did not meet every vCPU state")
+                taken = st["scenario.guest_interrupts"]
+                if not 0 < taken <= msis:
+                    fail(f"posted: the guest took {taken} interrupts for {msis} MSIs")
+                if st["vtd.post_notifications"] + st["vtd.post_suppressed"] + st["vtd.post_already_pending"] != msis:
+                    fail("posted: notifications + suppressed + already pending != MSIs")
+                if not 0 < st["vtd.interrupt_post_latency_ns"] < 10000:
+                    fail(f"posted: latency {st['vtd.interrupt_post_latency_ns']} ns")
+            print(f"ok: {mode}: {msis} MSIs accounted for")
+
+
 BAD_INPUTS = [
     (["run", "--set", "iotlb.wayz=4"], "iotlb.wayz"),
     (["run", "--set", "iotlb.ways=7"], "iotlb.ways"),
@@ -79,7 +121,13 @@ BAD_INPUTS = [
     (["run", "--set", "iotlb.organisation=split", "--set", "iotlb.2m.ways=3"], "iotlb.2m.ways"),
     (["run", "--set", "psc.pde.entries=24"], "psc.pde."),
     (["run", "--set", "unit.fault_records=0"], "unit.fault_records"),
-    (["run", "--set", "unit.posted_interrupts=true"], "unit.posted_interrupts needs unit.interrupt_remapping"),
+    (["run", "--set", "unit.interrupt_remapping=false"], "unit.posted_interrupts needs unit.interrupt_remapping"),
+    (["run", "--set", "scenario.interrupts=posted", "--set", "unit.posted_interrupts=false"],
+     "scenario.interrupts=posted needs unit.posted_interrupts"),
+    (["run", "--set", "scenario.interrupts=remapped", "--set", "unit.queued_invalidation=false"],
+     "needs unit.queued_invalidation"),
+    (["run", "--set", "scenario.interrupts=posted", "--set", "platform.vcpus=0"], "platform.vcpus"),
+    (["run", "--set", "scenario.interrupts=msi"], "auto|posted|remapped|direct"),
     (["run", "--set", "scenario.leaf=3m"], "4k|2m|1g"),
     (["run", "--set", "checker.stale=on", "--set", "checker.log=/nonexistent/dir/f.log"], "checker.log"),
     (["run", "--set", "noequals"], "key=value"),
@@ -131,6 +179,11 @@ GOLDEN_KEYS = {
     "scenario.packets": 0.0, "scenario.rx_packets": 0.0, "scenario.fault_records": 0.0,
     "scenario.stray_blocked": 0.0, "scenario.checks_passed": 0.0,
     "device0.mean_latency_ns": 0.01, "sim.dma_phase_ns": 0.01,
+    # the device's MSIs, posted to the guest's vCPU as it runs, is preempted and halts
+    "scenario.device_msis": 0.0, "scenario.guest_interrupts": 0.0, "vtd.interrupts_posted": 0.0,
+    "vtd.post_notifications": 0.0, "vtd.post_suppressed": 0.0, "vtd.int_cache_lookup": 0.0,
+    "vcpu0.scheduler.slices": 0.0, "vcpu0.scheduler.interrupt_wakeups": 0.0,
+    "vtd.interrupt_post_latency_ns": 0.01,
 }
 
 
@@ -232,7 +285,7 @@ def main():
         sys.exit(2)
     what, args = sys.argv[1], sys.argv[2:]
     {"run": check_run, "checker": check_checker, "bad-input": check_bad_input, "golden": check_golden,
-     "golden-update": update_golden, "bench": check_bench, "docs": check_docs, "layering": check_layering}[what](*args)
+     "golden-update": update_golden, "interrupts": check_interrupts, "bench": check_bench, "docs": check_docs, "layering": check_layering}[what](*args)
 
 
 if __name__ == "__main__":
