@@ -3,7 +3,8 @@
 // latched; the result is sent (the interrupt, or a posting's notification event), or a
 // fault that is recorded in the fault recording registers with the interrupt index in
 // FI[63:48] (FPD of the IRTE honoured for the qualified reasons). Interrupt-entry-cache
-// invalidation (descriptor type 4) drops cached IRTEs.
+// invalidation (descriptor type 4) drops cached IRTEs. With checker.* on, invalidations
+// are shown to the driver checker (checker/interrupt_check.cpp).
 #include "model/unit/remapping_unit.h"
 
 namespace vtd {
@@ -76,6 +77,7 @@ void RemappingUnit::invalidateInterruptEntryCache(const IecInvalidation& request
   if (request.index_selective) ++stats_.inv_iec_index;
   else ++stats_.inv_iec_global;
   stats_.iec_entries_invalidated += remapper_.invalidate(request);
+  if (check_translations_) noteIecInvalidation(request);
 }
 
 }  // namespace vtd

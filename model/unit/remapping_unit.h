@@ -164,10 +164,12 @@ class RemappingUnit : private InvalidationHandler {
     return req.size == 0 && zero_length_reads_ ? kPermRW : kPermRead;
   }
 
-  // Driver checker (checker/stale_check.cpp, checker/ordering_check.cpp). None of these
-  // run unless checker.stale or checker.ordering is on.
+  // Driver checker (checker/stale_check.cpp, checker/ordering_check.cpp,
+  // checker/interrupt_check.cpp). None of these run unless checker.stale or
+  // checker.ordering is on.
   void checkTranslation(const DmaRequest& req, const Translation& t);
   void checkStale(const DmaRequest& req, const Translation& t);
+  void noteIecInvalidation(const IecInvalidation& request);
   void checkPendingOrdering(const DmaRequest& req);
   void recordInvalidation(InvalidationRecord r);
   void noteRootTableLatched();
