@@ -7,8 +7,9 @@ namespace vtd {
 
 void CheckerParams::describe(ParamRegistry& r, const std::string& p) {
   r.addBool(p + "stale", stale,
-            "on every context-cache, IOTLB or paging-structure-cache hit, re-resolve the request from the tables "
-            "in memory and report a difference (a missed or misdirected invalidation)");
+            "on every context-cache, IOTLB, paging-structure-cache or interrupt-entry-cache "
+            "hit, re-resolve the request from the tables in memory and report a difference (a "
+            "missed or misdirected invalidation)");
   r.addBool(p + "ordering", ordering,
             "report programming-order mistakes (TE before SRTP, no global invalidation after SRTP, QIE with a "
             "non-empty queue, register invalidation while QI is on, ...)");

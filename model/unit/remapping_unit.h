@@ -169,6 +169,8 @@ class RemappingUnit : private InvalidationHandler {
   // checker.ordering is on.
   void checkTranslation(const DmaRequest& req, const Translation& t);
   void checkStale(const DmaRequest& req, const Translation& t);
+  void checkInterrupt(const MsiRequest& req, const InterruptRemapResult& r);
+  void checkStaleInterrupt(const MsiRequest& req, const InterruptRemapResult& r);
   void noteIecInvalidation(const IecInvalidation& request);
   void checkPendingOrdering(const DmaRequest& req);
   void recordInvalidation(InvalidationRecord r);
@@ -203,7 +205,7 @@ class RemappingUnit : private InvalidationHandler {
   InterruptRemapState ir_;
   InterruptEntryCache iec_;
   InterruptRemapper remapper_;
-  bool check_translations_;      // checker.stale or checker.ordering: look at every DMA
+  bool check_translations_;      // checker.stale or checker.ordering: look at every request
 };
 
 }  // namespace vtd
