@@ -16,6 +16,10 @@ const char* diagnosticName(DiagnosticKind k) {
       return "stale_interrupt_entry";
     case DiagnosticKind::TranslationEnabledWithoutRootTable: return "te_without_root_table";
     case DiagnosticKind::NoGlobalInvalidationAfterSrtp: return "srtp_without_global_invalidation";
+    case DiagnosticKind::InterruptRemappingWithoutTable:
+      return "ire_without_interrupt_table";
+    case DiagnosticKind::NoGlobalIecInvalidationAfterSirtp:
+      return "sirtp_without_global_iec_invalidation";
     case DiagnosticKind::ContextInvalidationWithoutIotlb: return "context_invalidation_without_iotlb";
     case DiagnosticKind::QueueEnabledNotEmpty: return "qie_with_nonempty_queue";
     case DiagnosticKind::QueueDisabledNotEmpty: return "qi_disabled_with_pending_descriptors";
@@ -62,6 +66,9 @@ void DiagnosticLog::describeStats(StatRegistry& r, const std::string& p) const {
       "GCMD.TE set before any root table was latched with SRTP",
       "DMA translated after GCMD.SRTP replaced the root table of non-empty caches, before global "
       "context-cache and IOTLB invalidations",
+      "GCMD.IRE set before any interrupt-remapping table was latched with SIRTP",
+      "interrupt remapped after GCMD.SIRTP replaced the table of a non-empty interrupt-entry "
+      "cache, before a global IEC invalidation",
       "DMA translated after a context-cache invalidation that no IOTLB invalidation followed (VT-d "
       "6.5.1.1 asks for one)",
       "GCMD.QIE set while IQT is not 0",

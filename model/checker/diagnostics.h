@@ -28,6 +28,8 @@ enum class DiagnosticKind : uint8_t {
   // Programming order mistakes.
   TranslationEnabledWithoutRootTable,  // GCMD.TE before any GCMD.SRTP
   NoGlobalInvalidationAfterSrtp,       // DMA after SRTP, caches not globally invalidated
+  InterruptRemappingWithoutTable,      // GCMD.IRE before any GCMD.SIRTP
+  NoGlobalIecInvalidationAfterSirtp,   // interrupt after SIRTP, IEC not globally invalidated
   ContextInvalidationWithoutIotlb,     // DMA after a context-cache invalidation, no IOTLB one
   QueueEnabledNotEmpty,                // GCMD.QIE with IQT != 0 (the queue restarts at 0)
   QueueDisabledNotEmpty,               // GCMD.QIE cleared while IQH != IQT

@@ -9,9 +9,11 @@
 // qualified one is recorded), the format, and per format the delivered interrupt
 // (destination, DM, RH, TM, DLM, vector) or the posting (PDA, vector, URG). Not compared:
 // the posted-interrupt descriptor itself (it is read on every posting, never cached) and
-// SID/SQ/SVT beyond their verdict for the requester at hand.
-// IEC invalidations go into the invalidation history, numbered by interrupt request, for
-// the reports to name.
+// SID/SQ/SVT beyond their verdict for the requester at hand. IEC invalidations go into the
+// invalidation history, numbered by interrupt request, for the reports to name.
+// checker.ordering: GCMD.IRE before any SIRTP (FS 3.1, 9.B.4-6, 9.G.3-5); SIRTP over a
+// non-empty IEC, then an interrupt remapped before a global IEC invalidation (FS 3.1:
+// unless CAP.ESIRTPS, which the model does not advertise).
 #include <cstdio>
 
 #include "model/registers/register_map.h"
@@ -117,6 +119,16 @@ std::string describe(const IrteOutcome& o) {
 
 // After every interrupt request (checker.stale or checker.ordering).
 void RemappingUnit::checkInterrupt(const MsiRequest& req, const InterruptRemapResult& r) {
+  if (checker_.params.ordering && checker_.sirtp_pending && ir_.enabled) {
+    checker_.sirtp_pending = false;  // once per SIRTP
+    reportOrdering(
+        DiagnosticKind::NoGlobalIecInvalidationAfterSirtp,
+        "interrupt from " + sourceText(req.source) +
+            " remapped after GCMD.SIRTP (after interrupt request #" +
+            std::to_string(checker_.sirtp_sequence) +
+            ") replaced the table while the interrupt-entry cache held entries, but before a "
+            "global interrupt-entry-cache invalidation: cached IRTEs may come from the old table");
+  }
   if (!checker_.params.stale) return;
   if (r.iec_hit) {
     checkStaleInterrupt(req, r);
@@ -172,6 +184,23 @@ void RemappingUnit::noteIecInvalidation(const IecInvalidation& request) {
   rec.interrupt_index = request.index;
   rec.index_mask = request.index_mask;
   recordInvalidation(rec);
+}
+
+// GCMD.SIRTP: with entries in the IEC, a global IEC invalidation is owed (FS 3.1).
+void RemappingUnit::noteInterruptTableLatched() {
+  if (!checker_.params.ordering || iec_.validCount() == 0) return;
+  checker_.sirtp_pending = true;
+  checker_.sirtp_sequence = stats_.interrupt_requests;
+}
+
+// GCMD.IRE set: software latches the table first (FS 9.B.4-6; Xen the same, 9.G.3-5).
+void RemappingUnit::noteInterruptRemappingEnable() {
+  if (!checker_.params.ordering || (gsts() & reg::gsts::IRTPS)) return;
+  reportOrdering(DiagnosticKind::InterruptRemappingWithoutTable,
+                 "GCMD.IRE set before GCMD.SIRTP latched an interrupt-remapping table: remappable "
+                 "interrupts are looked up in the 2-entry table at address 0 latched at reset; "
+                 "write IRTA, then SIRTP, then a global interrupt-entry-cache invalidation, then "
+                 "IRE");
 }
 
 }  // namespace vtd

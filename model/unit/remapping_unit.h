@@ -172,6 +172,8 @@ class RemappingUnit : private InvalidationHandler {
   void checkInterrupt(const MsiRequest& req, const InterruptRemapResult& r);
   void checkStaleInterrupt(const MsiRequest& req, const InterruptRemapResult& r);
   void noteIecInvalidation(const IecInvalidation& request);
+  void noteInterruptTableLatched();
+  void noteInterruptRemappingEnable();
   void checkPendingOrdering(const DmaRequest& req);
   void recordInvalidation(InvalidationRecord r);
   void noteRootTableLatched();

@@ -2,8 +2,8 @@
 // causes it and the correct sequence that does not. Stale IEC entries: an IRTE rewritten
 // (remapped or posted format, made not present, repaired) without an interrupt-entry-cache
 // invalidation (FS 6.5, 8.3, 8.4; VT-d 3.x 6.5.2.7), and index-selective invalidation
-// covering exactly the aligned block of 2^IM indexes; SIRTP to another table without the
-// global IEC invalidation leaves entries of the old one (FS 3.1).
+// covering exactly the aligned block of 2^IM indexes. Ordering: IRE before SIRTP, and SIRTP
+// over a non-empty IEC without the global IEC invalidation (FS 3.1, 9.B.4-6, 9.G.3-5).
 // A random driver that always invalidates gets no findings, one that sometimes forgets gets
 // findings only for the indexes it forgot, and checking never changes an outcome.
 #include <gtest/gtest.h>
@@ -263,7 +263,46 @@ TEST_F(IrChecker, FaultingOnOneSideIsStale) {
   EXPECT_EQ(stale(), 3u);
 }
 
-// FS 3.1: SIRTP without the global IEC invalidation leaves the old table's entries.
+// FS 3.1, 9.B.4-6: IRE before SIRTP.
+TEST_F(IrChecker, InterruptRemappingEnabledBeforeSirtp) {
+  setUpWith(checkedIr(false, true));
+  write32(GCMD, (read32(GSTS) & qi::kRecipe) | gcmd::IRE);
+  ASSERT_EQ(count(DiagnosticKind::InterruptRemappingWithoutTable), 1u);
+  EXPECT_TRUE(has(lastText(), "GCMD.IRE set before GCMD.SIRTP")) << lastText();
+
+  setUpWith(checkedIr(false, true));
+  enableIr();
+  write32(GCMD,
+          read32(GSTS) & qi::kRecipe & ~gcmd::IRE);  // off and on again: the table stays latched
+  write32(GCMD, (read32(GSTS) & qi::kRecipe) | gcmd::IRE);
+  EXPECT_EQ(log().total(), 0u) << lastText();
+}
+
+// FS 3.1: SIRTP over a non-empty IEC, then an interrupt before the global IEC invalidation
+// (an index-selective one does not do). Over an empty IEC nothing can be stale.
+TEST_F(IrChecker, SirtpWithoutGlobalIecInvalidationBeforeAnInterrupt) {
+  setUpWith(checkedIr(false, true));
+  latchTable(kIrt);  // at boot the IEC is empty: the global invalidation is not yet owed
+  write32(GCMD, (read32(GSTS) & qi::kRecipe) | gcmd::IRE);
+  setRemapped(5, 0x61, 2);
+  setRemapped(5, 0x91, 2, kIrt2);
+  msi(5);
+  EXPECT_EQ(log().total(), 0u) << lastText();
+
+  latchTable(kIrt2);
+  invalidateIec(iecDesc(true, 5));
+  msi(5);
+  msi(5);
+  ASSERT_EQ(count(DiagnosticKind::NoGlobalIecInvalidationAfterSirtp), 1u) << "once per SIRTP";
+  EXPECT_TRUE(has(lastText(), "after GCMD.SIRTP (after interrupt request #1)")) << lastText();
+
+  latchTable(kIrt);  // the correct sequence
+  invalidateIec(iecDesc(false));
+  EXPECT_EQ(msi(5).data & 0xFF, 0x61u);
+  EXPECT_EQ(count(DiagnosticKind::NoGlobalIecInvalidationAfterSirtp), 1u);
+}
+
+// With both checks on, the stale check names the entry the SIRTP left behind.
 TEST_F(IrChecker, SirtpLeavesStaleEntriesOfTheOldTable) {
   setRemapped(5, 0x61, 2);
   setRemapped(5, 0x91, 4, kIrt2);
@@ -271,6 +310,7 @@ TEST_F(IrChecker, SirtpLeavesStaleEntriesOfTheOldTable) {
   msi(5);
   latchTable(kIrt2);
   EXPECT_EQ(msi(5).data & 0xFF, 0x61u);
+  EXPECT_EQ(count(DiagnosticKind::NoGlobalIecInvalidationAfterSirtp), 1u);
   ASSERT_EQ(stale(), 1u);
   EXPECT_TRUE(has(lastText(), "memory vector 0x91 to APIC 0x4")) << lastText();
 }
@@ -278,6 +318,10 @@ TEST_F(IrChecker, SirtpLeavesStaleEntriesOfTheOldTable) {
 // checker.* counters appear in the statistics with the other checker kinds.
 TEST_F(IrChecker, CountersAreNamedLikeTheOthers) {
   EXPECT_STREQ(diagnosticName(DiagnosticKind::StaleInterruptEntry), "stale_interrupt_entry");
+  EXPECT_STREQ(diagnosticName(DiagnosticKind::InterruptRemappingWithoutTable),
+               "ire_without_interrupt_table");
+  EXPECT_STREQ(diagnosticName(DiagnosticKind::NoGlobalIecInvalidationAfterSirtp),
+               "sirtp_without_global_iec_invalidation");
 }
 
 // --- A random driver ------------------------------------------------------------------
@@ -295,7 +339,7 @@ struct Outcome {
 
 struct RoundResult {
   std::vector<Outcome> outcomes;
-  uint64_t memory_writes = 0, stale = 0, iec_hits = 0, misattributed = 0;
+  uint64_t memory_writes = 0, stale = 0, sirtp = 0, iec_hits = 0, misattributed = 0;
 };
 
 class RandomIrDriver : public IrChecker {
@@ -406,7 +450,8 @@ class RandomIrDriver : public IrChecker {
     }
     out.memory_writes = sys->memory.writeCount();
     out.stale = stale();
-    EXPECT_EQ(log().total(), out.stale) << "no other kind applies here";
+    out.sirtp = count(DiagnosticKind::NoGlobalIecInvalidationAfterSirtp);
+    EXPECT_EQ(log().total(), out.stale + out.sirtp) << "no other kind applies here";
     return out;
   }
 };
@@ -414,12 +459,12 @@ class RandomIrDriver : public IrChecker {
 // A driver that always invalidates gets no findings; one that forgets gets findings, each
 // for an index it did forget; and checking changes no outcome and writes no memory.
 TEST_F(RandomIrDriver, FindingsOnlyWhereTheDriverForgotAnInvalidation) {
-  uint64_t hits = 0, forgotten_stale = 0;
+  uint64_t hits = 0, forgotten_stale = 0, forgotten_sirtp = 0;
   for (uint64_t seed = 0x1EC0; seed < 0x1EC0 + 8; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     const RoundResult off = run(seed, false, 0);
     const RoundResult clean = run(seed, true, 0);
-    EXPECT_EQ(clean.stale, 0u) << lastText();
+    EXPECT_EQ(clean.stale + clean.sirtp, 0u) << lastText();
     EXPECT_TRUE(clean.outcomes == off.outcomes) << "checking changed an outcome";
     EXPECT_EQ(clean.memory_writes, off.memory_writes) << "the checker wrote guest memory";
     hits += clean.iec_hits;
@@ -428,11 +473,16 @@ TEST_F(RandomIrDriver, FindingsOnlyWhereTheDriverForgotAnInvalidation) {
     EXPECT_EQ(careless.misattributed, 0u)
         << "a finding for an index the driver had invalidated: " << lastText();
     forgotten_stale += careless.stale;
+    forgotten_sirtp += careless.sirtp;
   }
   EXPECT_GT(hits, 2000u) << "the generator must exercise the IEC";
   EXPECT_GT(forgotten_stale, 50u);
-  std::printf("[ checker ] %llu IEC hits checked clean; careless driver: %llu stale entries\n",
-              (unsigned long long)hits, (unsigned long long)forgotten_stale);
+  EXPECT_GT(forgotten_sirtp, 0u);
+  std::printf(
+      "[ checker ] %llu IEC hits checked clean; careless driver: %llu stale entries, %llu SIRTP "
+      "findings\n",
+      (unsigned long long)hits, (unsigned long long)forgotten_stale,
+      (unsigned long long)forgotten_sirtp);
 }
 
 }  // namespace
