@@ -7,11 +7,13 @@ namespace vtd {
 
 void CheckerParams::describe(ParamRegistry& r, const std::string& p) {
   r.addBool(p + "stale", stale,
-            "on every context-cache, IOTLB or paging-structure-cache hit, re-resolve the request from the tables "
-            "in memory and report a difference (a missed or misdirected invalidation)");
+            "on every context-cache, IOTLB, paging-structure-cache or interrupt-entry-cache "
+            "hit, re-resolve the request from the tables in memory and report a difference (a "
+            "missed or misdirected invalidation)");
   r.addBool(p + "ordering", ordering,
-            "report programming-order mistakes (TE before SRTP, no global invalidation after SRTP, QIE with a "
-            "non-empty queue, register invalidation while QI is on, ...)");
+            "report programming-order mistakes (TE before SRTP, IRE before SIRTP, no global "
+            "invalidation after SRTP or SIRTP, QIE with a non-empty queue, register "
+            "invalidation while QI is on, ...)");
   r.addString(p + "log", log, "file the checker's reports are written to; empty: standard error");
   r.addUInt(p + "max_reports", max_reports, 0, 1u << 30, "reports",
             "reports written to the log; later findings are still counted");

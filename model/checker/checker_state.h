@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "model/checker/checker_params.h"
@@ -31,6 +32,22 @@ struct CheckerState {
   // Context-cache invalidations no IOTLB invalidation (global or domain) has followed yet
   // (VT-d 3.x 6.5.1.1): reported at the first DMA from a source they covered.
   std::vector<InvalidationRecord> context_without_iotlb;
+  // GCMD.SIRTP latched a table while the interrupt-entry cache held entries: until a
+  // global IEC invalidation they may describe the old table (FS 3.1). Reported at the first
+  // interrupt remapped meanwhile.
+  bool sirtp_pending = false;
+  uint64_t sirtp_sequence = 0;
+  // The interrupt request at which each interrupt index was last put in the IEC, so a
+  // stale-entry report can say whether an invalidation has covered it since.
+  std::unordered_map<uint32_t, uint64_t> iec_filled;
+
+  // Forgets every finding's context but keeps the findings (unit reset).
+  void clearState() {
+    history.clear();
+    srtp_pending = sirtp_pending = false;
+    context_without_iotlb.clear();
+    iec_filled.clear();
+  }
 };
 
 }  // namespace vtd

@@ -1,6 +1,8 @@
 // DiagnosticLog: counters, the kept findings, the sink.
 #include "model/checker/diagnostics.h"
 
+#include <iterator>
+
 #include "model/common/stat_registry.h"
 
 namespace vtd {
@@ -10,8 +12,14 @@ const char* diagnosticName(DiagnosticKind k) {
     case DiagnosticKind::StaleIotlbEntry: return "stale_iotlb_entry";
     case DiagnosticKind::StaleContextEntry: return "stale_context_entry";
     case DiagnosticKind::StalePagingStructureEntry: return "stale_paging_structure_entry";
+    case DiagnosticKind::StaleInterruptEntry:
+      return "stale_interrupt_entry";
     case DiagnosticKind::TranslationEnabledWithoutRootTable: return "te_without_root_table";
     case DiagnosticKind::NoGlobalInvalidationAfterSrtp: return "srtp_without_global_invalidation";
+    case DiagnosticKind::InterruptRemappingWithoutTable:
+      return "ire_without_interrupt_table";
+    case DiagnosticKind::NoGlobalIecInvalidationAfterSirtp:
+      return "sirtp_without_global_iec_invalidation";
     case DiagnosticKind::ContextInvalidationWithoutIotlb: return "context_invalidation_without_iotlb";
     case DiagnosticKind::QueueEnabledNotEmpty: return "qie_with_nonempty_queue";
     case DiagnosticKind::QueueDisabledNotEmpty: return "qi_disabled_with_pending_descriptors";
@@ -53,13 +61,21 @@ void DiagnosticLog::describeStats(StatRegistry& r, const std::string& p) const {
       "IOTLB hits whose cached translation differs from the tables in memory (missed invalidation)",
       "context-cache hits whose cached entry differs from the context entry in memory",
       "paging-structure-cache hits whose cached entry differs from memory",
+      "interrupt-entry-cache hits whose cached IRTE gives another interrupt than the IRTE in "
+      "memory (missed IEC invalidation)",
       "GCMD.TE set before any root table was latched with SRTP",
-      "DMA translated after GCMD.SRTP replaced the root table of non-empty caches, before global context-cache and IOTLB invalidations",
-      "DMA translated after a context-cache invalidation that no IOTLB invalidation followed (VT-d 6.5.1.1 asks for one)",
+      "DMA translated after GCMD.SRTP replaced the root table of non-empty caches, before global "
+      "context-cache and IOTLB invalidations",
+      "GCMD.IRE set before any interrupt-remapping table was latched with SIRTP",
+      "interrupt remapped after GCMD.SIRTP replaced the table of a non-empty interrupt-entry "
+      "cache, before a global IEC invalidation",
+      "DMA translated after a context-cache invalidation that no IOTLB invalidation followed (VT-d "
+      "6.5.1.1 asks for one)",
       "GCMD.QIE set while IQT is not 0",
       "queued invalidation disabled with descriptors not yet fetched",
       "register-based invalidation requested while queued invalidation is enabled",
   };
+  static_assert(std::size(kWhat) == size_t(DiagnosticKind::kCount), "one description per kind");
   for (size_t k = 0; k < size_t(DiagnosticKind::kCount); ++k)
     r.addCounter(p + diagnosticName(DiagnosticKind(k)), counts_[k], "findings", kWhat[k]);
 }

@@ -22,13 +22,18 @@ enum class DiagnosticKind : uint8_t {
   StaleIotlbEntry,
   StaleContextEntry,
   StalePagingStructureEntry,
+  // An interrupt-entry-cache hit whose IRTE differs from the table in memory: the driver
+  // rewrote an IRTE (or moved the table with SIRTP) and did not invalidate the IEC.
+  StaleInterruptEntry,
   // Programming order mistakes.
-  TranslationEnabledWithoutRootTable,   // GCMD.TE before any GCMD.SRTP
-  NoGlobalInvalidationAfterSrtp,        // DMA after SRTP, caches not globally invalidated
-  ContextInvalidationWithoutIotlb,      // DMA after a context-cache invalidation, no IOTLB one
-  QueueEnabledNotEmpty,                 // GCMD.QIE with IQT != 0 (the queue restarts at 0)
-  QueueDisabledNotEmpty,                // GCMD.QIE cleared while IQH != IQT
-  RegisterInvalidationWhileQueued,      // CCMD/IOTLB_REG command while QI is enabled
+  TranslationEnabledWithoutRootTable,  // GCMD.TE before any GCMD.SRTP
+  NoGlobalInvalidationAfterSrtp,       // DMA after SRTP, caches not globally invalidated
+  InterruptRemappingWithoutTable,      // GCMD.IRE before any GCMD.SIRTP
+  NoGlobalIecInvalidationAfterSirtp,   // interrupt after SIRTP, IEC not globally invalidated
+  ContextInvalidationWithoutIotlb,     // DMA after a context-cache invalidation, no IOTLB one
+  QueueEnabledNotEmpty,                // GCMD.QIE with IQT != 0 (the queue restarts at 0)
+  QueueDisabledNotEmpty,               // GCMD.QIE cleared while IQH != IQT
+  RegisterInvalidationWhileQueued,     // CCMD/IOTLB_REG command while QI is enabled
   kCount
 };
 

@@ -1,5 +1,5 @@
 // InvalidationHistory: recording and the covering queries (VT-d 3.x 6.5: which entries
-// each granularity removes).
+// each granularity removes; FS 6.5 for the interrupt-entry cache).
 #include "model/checker/invalidation_history.h"
 
 #include <cstdio>
@@ -23,6 +23,12 @@ std::string InvalidationRecord::describe() const {
         std::snprintf(b, sizeof b, "context-cache device %s FM %u (%s)", sourceText(source).c_str(),
                       function_mask, how);
     }
+  } else if (target == Target::InterruptEntryCache) {
+    if (granularity == 1)
+      std::snprintf(b, sizeof b, "interrupt-entry-cache global (%s)", how);
+    else
+      std::snprintf(b, sizeof b, "interrupt-entry-cache index 0x%x IM %u (%s)", interrupt_index,
+                    index_mask, how);
   } else {
     switch (granularity) {
       case 1: std::snprintf(b, sizeof b, "IOTLB global (%s)", how); break;
@@ -70,6 +76,19 @@ std::optional<InvalidationRecord> InvalidationHistory::lastCoveringContext(Sourc
     if (r.granularity == 1) return r;
     if (r.granularity == 2 && r.did == did) return r;
     if (r.granularity == 3 && sameSourceUnderMask(r.source, source, r.function_mask)) return r;
+  }
+  return std::nullopt;
+}
+
+// FS 6.5: index-selective covers the naturally aligned block of 2^IM indexes holding IIDX.
+std::optional<InvalidationRecord> InvalidationHistory::lastCoveringInterruptEntry(
+    uint32_t index) const {
+  for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
+    const InvalidationRecord& r = *it;
+    if (r.target != InvalidationRecord::Target::InterruptEntryCache) continue;
+    if (r.granularity == 1) return r;
+    const uint64_t keep = r.index_mask >= 32 ? 0 : ~((uint64_t(1) << r.index_mask) - 1);
+    if ((index & keep) == (r.interrupt_index & keep)) return r;
   }
   return std::nullopt;
 }

@@ -9,7 +9,9 @@
 // - GCMD.QIE set with IQT != 0: descriptors left from before run at once (FS 9.B.2: Linux
 //   writes IQT = 0 first); QIE cleared with descriptors pending (FS 9.B.2).
 // - A register-based invalidation while queued invalidation is on (VT-d 3.x 6.5.2).
-// The invalidation history the stale check uses is recorded here too.
+// The interrupt-remapping rules (IRE before SIRTP; SIRTP without a global IEC
+// invalidation) are in interrupt_check.cpp. The invalidation history the stale checks use
+// is recorded here, for every cache.
 #include "model/registers/register_map.h"
 #include "model/unit/remapping_unit.h"
 
@@ -22,18 +24,28 @@ void RemappingUnit::reportOrdering(DiagnosticKind kind, std::string text) {
 }
 
 void RemappingUnit::recordInvalidation(InvalidationRecord r) {
+  using Target = InvalidationRecord::Target;
   r.queued = gsts() & gsts::QIES;  // register commands are refused while QI is on
-  r.sequence = stats_.dma_requests;
+  r.sequence =
+      r.target == Target::InterruptEntryCache ? stats_.interrupt_requests : stats_.dma_requests;
   checker_.history.record(r);
-  if (r.target == InvalidationRecord::Target::ContextCache) {
-    checker_.srtp_context_flushed |= r.granularity == kGranGlobal;
-    checker_.context_without_iotlb.push_back(r);
-  } else {
-    checker_.srtp_iotlb_flushed |= r.granularity == kGranGlobal;
-    // Linux follows a device-selective context flush with a domain flush of the domain
-    // the device now belongs to (DID 0 was only the CM tag): any global or domain IOTLB
-    // flush meets the obligation; a page-selective one does not.
-    if (r.granularity == kGranGlobal || r.granularity == kGranDomain) checker_.context_without_iotlb.clear();
+  switch (r.target) {
+    case Target::ContextCache:
+      checker_.srtp_context_flushed |= r.granularity == kGranGlobal;
+      checker_.context_without_iotlb.push_back(r);
+      break;
+    case Target::Iotlb:
+      checker_.srtp_iotlb_flushed |= r.granularity == kGranGlobal;
+      // Linux follows a device-selective context flush with a domain flush of the domain
+      // the device now belongs to (DID 0 was only the CM tag): any global or domain IOTLB
+      // flush meets the obligation; a page-selective one does not.
+      if (r.granularity == kGranGlobal || r.granularity == kGranDomain)
+        checker_.context_without_iotlb.clear();
+      break;
+    case Target::InterruptEntryCache:
+      if (r.granularity == kGranGlobal)
+        checker_.sirtp_pending = false;  // FS 3.1: what SIRTP asks for
+      return;
   }
   if (checker_.srtp_pending && checker_.srtp_context_flushed && checker_.srtp_iotlb_flushed)
     checker_.srtp_pending = false;

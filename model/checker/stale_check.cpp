@@ -6,8 +6,8 @@
 // means software changed a table and did not invalidate what the unit had cached (VT-d 3.x
 // 6.5, FS 6.3). The report names the cache that held the stale entry, the source, IOVA and
 // DID, both outcomes, and the last invalidation whose scope covered the entry.
-// Not checked: requests that used no cache (they read memory anyway), translation requests
-// (AT=01), and interrupt requests (no interrupt-entry cache yet).
+// Not checked: requests that used no cache (they read memory anyway) and translation
+// requests (AT=01). Interrupt requests have their own check (interrupt_check.cpp).
 #include <cstdio>
 
 #include "model/registers/register_map.h"

@@ -3,7 +3,8 @@
 // latched; the result is sent (the interrupt, or a posting's notification event), or a
 // fault that is recorded in the fault recording registers with the interrupt index in
 // FI[63:48] (FPD of the IRTE honoured for the qualified reasons). Interrupt-entry-cache
-// invalidation (descriptor type 4) drops cached IRTEs.
+// invalidation (descriptor type 4) drops cached IRTEs. With checker.* on, both are shown
+// to the driver checker (checker/interrupt_check.cpp).
 #include "model/unit/remapping_unit.h"
 
 namespace vtd {
@@ -11,6 +12,7 @@ namespace vtd {
 InterruptResult RemappingUnit::remapInterrupt(const MsiRequest& req) {
   ++stats_.interrupt_requests;
   const InterruptRemapResult r = remapper_.remap(ir_, req);
+  if (__builtin_expect(check_translations_, 0)) checkInterrupt(req, r);
   InterruptResult out;
   out.cost.iec_lookups = r.cost.iec_lookups;
   out.cost.iec_hits = r.cost.iec_hits;
@@ -76,6 +78,7 @@ void RemappingUnit::invalidateInterruptEntryCache(const IecInvalidation& request
   if (request.index_selective) ++stats_.inv_iec_index;
   else ++stats_.inv_iec_global;
   stats_.iec_entries_invalidated += remapper_.invalidate(request);
+  if (check_translations_) noteIecInvalidation(request);
 }
 
 }  // namespace vtd

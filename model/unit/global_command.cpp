@@ -28,6 +28,7 @@ void RemappingUnit::onGcmdWrite(const RegisterFile::Write& w) {
   if (fired & gcmd::SIRTP) latchInterruptRemapTable();
   if (toggled & gcmd::IRE) {  // FS 3.1: remapping starts/stops at a request boundary
     ir_.enabled = value & gcmd::IRE;
+    if (ir_.enabled) noteInterruptRemappingEnable();
     regs_.set(R_GSTS, ir_.enabled ? (gsts() | gsts::IRES) : (gsts() & ~gsts::IRES));
   }
   if (toggled & gcmd::CFI) {  // compatibility-format requests pass (CFIS) or fault 0x25
@@ -58,6 +59,7 @@ void RemappingUnit::latchRootTable() {
 void RemappingUnit::latchInterruptRemapTable() {
   ir_.latchIrta(regs_.get(R_IRTA), config_.unit.extended_interrupt_mode);
   regs_.set(R_GSTS, gsts() | gsts::IRTPS);
+  noteInterruptTableLatched();
 }
 
 // TE switches translation at a request boundary; the model has no requests in flight.

@@ -121,9 +121,7 @@ void RemappingUnit::reset() {
   ir_ = InterruptRemapState{};
   ir_.posted_supported = config_.unit.posted_interrupts;
   iec_.invalidateAll();
-  checker_.history.clear();
-  checker_.srtp_pending = false;
-  checker_.context_without_iotlb.clear();
+  checker_.clearState();
 }
 
 void RemappingUnit::resetStats() {

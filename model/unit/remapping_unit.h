@@ -164,10 +164,16 @@ class RemappingUnit : private InvalidationHandler {
     return req.size == 0 && zero_length_reads_ ? kPermRW : kPermRead;
   }
 
-  // Driver checker (checker/stale_check.cpp, checker/ordering_check.cpp). None of these
-  // run unless checker.stale or checker.ordering is on.
+  // Driver checker (checker/stale_check.cpp, checker/ordering_check.cpp,
+  // checker/interrupt_check.cpp). None of these run unless checker.stale or
+  // checker.ordering is on.
   void checkTranslation(const DmaRequest& req, const Translation& t);
   void checkStale(const DmaRequest& req, const Translation& t);
+  void checkInterrupt(const MsiRequest& req, const InterruptRemapResult& r);
+  void checkStaleInterrupt(const MsiRequest& req, const InterruptRemapResult& r);
+  void noteIecInvalidation(const IecInvalidation& request);
+  void noteInterruptTableLatched();
+  void noteInterruptRemappingEnable();
   void checkPendingOrdering(const DmaRequest& req);
   void recordInvalidation(InvalidationRecord r);
   void noteRootTableLatched();
@@ -201,7 +207,7 @@ class RemappingUnit : private InvalidationHandler {
   InterruptRemapState ir_;
   InterruptEntryCache iec_;
   InterruptRemapper remapper_;
-  bool check_translations_;      // checker.stale or checker.ordering: look at every DMA
+  bool check_translations_;      // checker.stale or checker.ordering: look at every request
 };
 
 }  // namespace vtd

@@ -1,6 +1,7 @@
 // The driver checker's building blocks: which recorded invalidation covers a cache entry
 // (VT-d 3.x 6.5.1/6.5.2 scopes: global, domain, page-selective with AM, device-selective
-// with FM), and the diagnostic log's counters, kept findings and sink.
+// with FM, interrupt-entry-cache index with IM), and the diagnostic log's counters, kept
+// findings and sink.
 #include <gtest/gtest.h>
 
 #include "model/checker/diagnostics.h"
@@ -66,6 +67,41 @@ TEST(InvalidationHistory, DeviceSelectiveContextWithFunctionMask) {
   EXPECT_FALSE(h.lastCoveringContext(SourceId::fromBdf(0, 7, 0), 8).has_value());
 }
 
+InvalidationRecord iec(unsigned gran, uint32_t index = 0, unsigned im = 0, uint64_t seq = 0) {
+  InvalidationRecord r;
+  r.target = InvalidationRecord::Target::InterruptEntryCache;
+  r.granularity = gran;
+  r.interrupt_index = index;
+  r.index_mask = im;
+  r.sequence = seq;
+  r.queued = true;
+  return r;
+}
+
+// FS 6.5: index-selective covers the 2^IM indexes of the aligned block holding IIDX; global
+// covers every index; IEC records never cover DMA-side entries and vice versa.
+TEST(InvalidationHistory, InterruptEntryCacheIndexWithMask) {
+  InvalidationHistory h;
+  h.record(iec(3, 8, 2, 1));  // 8-11
+  EXPECT_TRUE(h.lastCoveringInterruptEntry(8).has_value());
+  EXPECT_TRUE(h.lastCoveringInterruptEntry(11).has_value());
+  EXPECT_FALSE(h.lastCoveringInterruptEntry(7).has_value());
+  EXPECT_FALSE(h.lastCoveringInterruptEntry(12).has_value());
+  h.record(iec(3, 20, 0, 2));
+  EXPECT_TRUE(h.lastCoveringInterruptEntry(20).has_value());
+  EXPECT_FALSE(h.lastCoveringInterruptEntry(21).has_value()) << "IM=0 is exact";
+  h.record(iotlb(1, 0));
+  h.record(context(1, 0));
+  EXPECT_FALSE(h.lastCoveringInterruptEntry(30).has_value())
+      << "DMA-side records do not cover IRTEs";
+  h.record(iec(1, 0, 0, 5));
+  EXPECT_EQ(h.lastCoveringInterruptEntry(30)->sequence, 5u);
+  EXPECT_EQ(h.lastCoveringInterruptEntry(9)->sequence, 5u) << "the most recent one";
+  EXPECT_EQ(h.lastCoveringIotlb(1, 0, 4096)->target, InvalidationRecord::Target::Iotlb);
+  EXPECT_EQ(h.lastCoveringContext(SourceId::fromBdf(0, 1, 0), 1)->target,
+            InvalidationRecord::Target::ContextCache);
+}
+
 TEST(InvalidationHistory, BoundedRingSaysWhenItForgot) {
   InvalidationHistory h(2);
   h.record(iotlb(2, 1, 0, 0, 1));
@@ -84,6 +120,8 @@ TEST(InvalidationHistory, DescribesEachGranularity) {
   q.invalidation_hint = true;
   EXPECT_EQ(q.describe(), "IOTLB page-selective DID 4 0x123456789000 AM 1 IH (queued)");
   EXPECT_EQ(context(3, 0, SourceId::fromBdf(0, 4, 0), 0).describe(), "context-cache device 00:04.0 FM 0 (register)");
+  EXPECT_EQ(iec(1).describe(), "interrupt-entry-cache global (queued)");
+  EXPECT_EQ(iec(3, 0x40, 4).describe(), "interrupt-entry-cache index 0x40 IM 4 (queued)");
 }
 
 TEST(DiagnosticLog, CountsKeepsTheFirstFindingsAndForwardsAll) {
