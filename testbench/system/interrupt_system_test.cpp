@@ -48,6 +48,26 @@ class InterruptSystemTest : public SystemTest {
     cpu.hal().clock.delayNs(2000);
   }
 
+  // The host's side of KVM's irq bypass for device 0: interrupt remapping on, a posted IRTE
+  // for the guest vector into vcpu0's descriptor, the policy on vcpu0's transitions.
+  // Returns the MSI the device is given.
+  fw::MsiMessage postToVcpu0(platform::HostCpu& cpu, fw::VtdDriver& driver, bool urgent) {
+    EXPECT_TRUE(driver.enableInterruptRemapping());
+    fw::InterruptRemapping& ir = driver.interruptRemapping();
+    const auto index = ir.allocate();
+    EXPECT_TRUE(index);
+    Vcpu& v = *top->vcpus[0];
+    policy.initDescriptor(cpu.hal().memory, kDescriptor, v.localApic().id());
+    installKvmHook(v);
+    fw::PostedEntry e;
+    e.vector = kGuestVector;
+    e.descriptor = kDescriptor;
+    e.urgent = urgent;
+    e.source = fw::SourceCheck::requester(top->devices[0]->source().value);
+    EXPECT_TRUE(ir.setPosted(index.value_or(0), e));
+    return fw::InterruptRemapping::msiFor(index.value_or(0));
+  }
+
   uint64_t stat(const char* name) {
     StatRegistry r;
     top->describeStats(r);
@@ -65,19 +85,8 @@ class InterruptSystemTest : public SystemTest {
 // the posting wakes the vCPU.
 TEST_F(InterruptSystemTest, PostedInterruptReachesTheGuestInEveryVcpuState) {
   runHost([&](platform::HostCpu& cpu, fw::VtdDriver& driver) {
-    ASSERT_TRUE(driver.enableInterruptRemapping());
-    fw::InterruptRemapping& ir = driver.interruptRemapping();
-    const auto index = ir.allocate();
-    ASSERT_TRUE(index);
+    const fw::MsiMessage msi = postToVcpu0(cpu, driver, false);
     Vcpu& v = *top->vcpus[0];
-    policy.initDescriptor(cpu.hal().memory, kDescriptor, v.localApic().id());
-    installKvmHook(v);
-    fw::PostedEntry e;
-    e.vector = kGuestVector;
-    e.descriptor = kDescriptor;
-    e.source = fw::SourceCheck::requester(top->devices[0]->source().value);
-    ASSERT_TRUE(ir.setPosted(*index, e));
-    const fw::MsiMessage msi = fw::InterruptRemapping::msiFor(*index);
 
     // Running: the notification (0xF2 to APIC 1) is processed in the guest.
     v.run();
@@ -117,21 +126,11 @@ TEST_F(InterruptSystemTest, PostedInterruptReachesTheGuestInEveryVcpuState) {
 // set) until the vCPU runs.
 TEST_F(InterruptSystemTest, UrgentPostingNotifiesAPreemptedVcpu) {
   runHost([&](platform::HostCpu& cpu, fw::VtdDriver& driver) {
-    ASSERT_TRUE(driver.enableInterruptRemapping());
-    fw::InterruptRemapping& ir = driver.interruptRemapping();
-    const auto index = ir.allocate();
-    ASSERT_TRUE(index);
+    const fw::MsiMessage msi = postToVcpu0(cpu, driver, true);
     Vcpu& v = *top->vcpus[0];
-    policy.initDescriptor(cpu.hal().memory, kDescriptor, v.localApic().id());
-    installKvmHook(v);
-    fw::PostedEntry e;
-    e.vector = kGuestVector;
-    e.descriptor = kDescriptor;
-    e.urgent = true;
-    ASSERT_TRUE(ir.setPosted(*index, e));
     v.run();
     v.preempt();
-    sendMsi(cpu, fw::InterruptRemapping::msiFor(*index));
+    sendMsi(cpu, msi);
     EXPECT_EQ(stat("vtd.post_urgent"), 1u);
     EXPECT_EQ(v.stats().notifications_not_running, 1u);
     EXPECT_EQ(control() & 1, 1u) << "ON set by the urgent posting";
