@@ -38,6 +38,7 @@ bool DmaMaster::perform(const DmaOp& op) {
   }
   sc_time delay = keeper_.get_local_time();
   const sc_time issued = delay;
+  if (op.kind == DmaOp::Msi && msi_observer_) msi_observer_(sc_core::sc_time_stamp() + issued);
   const bool ok = transfer(op, size, delay);
   const uint64_t latency = (delay - issued).value();
   keeper_.set(delay + gap_);

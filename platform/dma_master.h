@@ -17,6 +17,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <systemc>
@@ -72,6 +73,10 @@ class DmaMaster : public sc_core::sc_module {
   ~DmaMaster() override { payload_.clear_extension(&extension_); }
 
   SourceId source() const { return extension_.source; }
+  // Called with the issue time of every MSI write (a scenario measuring delivery latency).
+  void setMsiObserver(std::function<void(const sc_core::sc_time& issued)> observer) {
+    msi_observer_ = std::move(observer);
+  }
   // Gives the master a device-TLB (before it runs); `ats_timeout`: it never answers
   // invalidate requests.
   void enableAts(const DeviceParams& params);
@@ -106,6 +111,7 @@ class DmaMaster : public sc_core::sc_module {
   std::unique_ptr<DeviceTlb> atc_;  // with ATS only
   bool ats_timeout_ = false;
   uint64_t completion_entry_ = 0;  // data of a translation request
+  std::function<void(const sc_core::sc_time&)> msi_observer_;
 };
 
 }  // namespace vtd::platform

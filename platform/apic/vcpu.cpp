@@ -157,6 +157,7 @@ unsigned Vcpu::takePending() {
       ++stats_.guest_log_dropped;
     }
     guest_log_.push_back({sc_core::sc_time_stamp() + delay_, uint8_t(v)});
+    if (guest_observer_) guest_observer_(guest_log_.back());
     ++stats_.guest_interrupts;
     ++n;
   }

@@ -121,6 +121,10 @@ class Vcpu : public sc_core::sc_module, public ApicTarget, private fw::PhysMemor
   // The guest takes every vIRR vector, highest first; returns how many.
   unsigned guestTakePending();
   const std::deque<GuestInterrupt>& guestLog() const { return guest_log_; }
+  // Called for every interrupt the guest takes (the log keeps only the last 4096).
+  void setGuestObserver(std::function<void(const GuestInterrupt&)> observer) {
+    guest_observer_ = std::move(observer);
+  }
   const VcpuStats& stats() const { return stats_; }
   void describeStats(StatRegistry& r, const std::string& prefix) const;
   void resetStats();
@@ -148,6 +152,7 @@ class Vcpu : public sc_core::sc_module, public ApicTarget, private fw::PhysMemor
   uint8_t notification_vector_ = 0, wakeup_vector_ = 0;
   bool guest_takes_ = true;
   TransitionHook hook_;
+  std::function<void(const GuestInterrupt&)> guest_observer_;
   VectorSet virr_;
   std::deque<GuestInterrupt> guest_log_;
   std::multimap<sc_core::sc_time, ApicMessage> arrivals_;  // by arrival time, FIFO on ties

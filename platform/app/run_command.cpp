@@ -25,6 +25,12 @@ void describeScenario(StatRegistry& r, const ScenarioReport& s, const double& to
   r.addCounter("scenario.device_msis", s.device_msis, "MSIs", "MSIs the device sent");
   r.addCounter("scenario.device_interrupts", s.device_interrupts, "interrupts", "device MSIs serviced by the host (remapped or direct delivery)");
   r.addCounter("scenario.guest_interrupts", s.guest_interrupts, "interrupts", "device interrupts the guest's vCPU took (posted delivery)");
+  const auto& l = s.msi_latency;
+  r.addDerived("scenario.msi_latency_mean_ns", [&l] { return l.mean_ns; }, "ns", "mean time from the device issuing an MSI to the guest taking its vector (posted delivery) or to its arrival at the host CPU's APIC (remapped, direct)");
+  r.addDerived("scenario.msi_latency_p50_ns", [&l] { return l.p50_ns; }, "ns", "median of that time");
+  r.addDerived("scenario.msi_latency_p99_ns", [&l] { return l.p99_ns; }, "ns", "99th percentile of that time");
+  r.addDerived("scenario.msi_latency_max_ns", [&l] { return l.max_ns; }, "ns", "longest of that time");
+  r.addCounter("scenario.msi_latency_before_issue", l.before_issue, "MSIs", "MSIs delivered at a simulated time before their issue time (the device runs up to platform.quantum_ns ahead; counted as 0 ns)");
   r.addCounter("scenario.fault_interrupts", s.fault_interrupts, "interrupts", "fault events serviced by the host");
   r.addCounter("scenario.fault_records", s.fault_records, "records", "fault records read and cleared by the host's handler");
   r.addCounter("scenario.stray_blocked", s.stray_blocked, "DMAs", "stray DMAs beyond guest RAM that were blocked");
@@ -95,6 +101,10 @@ void printSummary(const StatRegistry& st, const ScenarioReport& rep, double host
                   st.value("vtd.interrupt_delivery_latency_ns"), st.value("vtd.interrupt_delivery_latency_max_ns"));
   }
   row("interrupt latency in unit", line);
+  const auto& l = rep.msi_latency;
+  std::snprintf(line, sizeof line, "%.1f ns mean, %.1f median, %.1f p99, %.1f max (to the %s)", l.mean_ns, l.p50_ns,
+                l.p99_ns, l.max_ns, rep.interrupt_delivery == "posted" ? "guest" : "host APIC");
+  row("MSI to delivery", line);
   std::snprintf(line, sizeof line, "%.3f ms DMA phase, %.3f ms total", dma_sim_ns / 1e6,
                 sc_core::sc_time_stamp().to_seconds() * 1e3);
   row("simulated time", line);

@@ -1,6 +1,8 @@
 // DeviceInterrupts: IRTE set-up per delivery mode, KVM's posted-interrupt hook, checks.
 #include "platform/scenarios/device_interrupts.h"
 
+#include <algorithm>
+
 #include "firmware/interrupt_remapping.h"
 
 namespace vtd::platform {
@@ -41,7 +43,29 @@ DeviceInterrupts::DeviceInterrupts(VtdPlatform& platform, const ScenarioParams& 
     s.halt_timeout_ns = params.vcpu_halt_timeout_ns;
     s.seed = params.seed;
     scheduler_ = std::make_unique<VcpuScheduler>("vcpu0_scheduler", *platform.vcpus[0], s);
+    const uint8_t vector = uint8_t(params.device_vector);
+    platform.vcpus[0]->setGuestObserver([this, vector](const GuestInterrupt& g) {
+      if (g.vector == vector) delivered(g.time);
+    });
   }
+  if (!platform.devices.empty())
+    platform.devices[0]->setMsiObserver([this](const sc_core::sc_time& t) { issued_.push_back(t); });
+}
+
+// Called in simulation order: every MSI issued so far has already been posted (or sent) by
+// the unit, inside the device's own call, so this delivery ends all of their waits. With
+// temporal decoupling the device runs up to a quantum ahead of the vCPU, so a delivery can
+// carry an earlier time than the issue it ends: those count as 0 and are counted apart.
+void DeviceInterrupts::delivered(const sc_core::sc_time& when) {
+  for (const sc_core::sc_time& issued : issued_) {
+    if (when >= issued) {
+      latencies_ns_.push_back((when - issued).to_seconds() * 1e9);
+    } else {
+      latencies_ns_.push_back(0.0);
+      ++latency_.before_issue;
+    }
+  }
+  issued_.clear();
 }
 
 std::string DeviceInterrupts::setUp(fw::VtdDriver& driver, fw::PhysAllocator& allocator,
@@ -102,6 +126,19 @@ uint64_t DeviceInterrupts::guestInterrupts() const {
 void DeviceInterrupts::finish(uint64_t device_msis, uint64_t host_interrupts,
                               std::vector<std::string>& problems) {
   if (scheduler_) scheduler_->stop();
+  if (!latencies_ns_.empty()) {
+    std::vector<double>& v = latencies_ns_;
+    std::sort(v.begin(), v.end());
+    latency_.count = v.size();
+    double sum = 0;
+    for (double x : v) sum += x;
+    latency_.mean_ns = sum / double(v.size());
+    latency_.p50_ns = v[(v.size() - 1) / 2];
+    latency_.p99_ns = v[std::min(v.size() - 1, size_t(double(v.size()) * 0.99))];
+    latency_.max_ns = v.back();
+  }
+  if (!issued_.empty())
+    problems.push_back(std::to_string(issued_.size()) + " device MSIs were never delivered");
   if (mode_ != InterruptDelivery::Posted) {
     if (host_interrupts != device_msis)
       problems.push_back("the host took " + std::to_string(host_interrupts) + " of " +

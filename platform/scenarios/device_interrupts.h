@@ -12,9 +12,15 @@
 // The device is given the remappable (or compatibility) MSI address/data to write.
 // finish() ends the vCPU's scheduling (a last entry takes whatever is still posted) and
 // checks that every MSI the device sent was delivered as the mode says.
+// Delivery latency, end to end: from the device issuing an MSI to the guest taking the
+// vector (posted: through the unit's posting, the notification or the vCPU's next entry,
+// so preemptions and halts show) or to its arrival at the host CPU's APIC (remapped,
+// direct). Postings merge in PIR: one guest interrupt ends the wait of every MSI issued
+// before it (in simulation order) that no earlier one ended.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +52,16 @@ class DeviceInterrupts {
   void finish(uint64_t device_msis, uint64_t host_interrupts, std::vector<std::string>& problems);
   // The interrupts the guest took (posted mode).
   uint64_t guestInterrupts() const;
+  // The host CPU received a device interrupt at `arrival` (remapped, direct).
+  void hostTook(const sc_core::sc_time& arrival) { delivered(arrival); }
+
+  struct LatencySummary {
+    uint64_t count = 0;  // MSIs whose delivery was timed
+    double mean_ns = 0, p50_ns = 0, p99_ns = 0, max_ns = 0;
+    uint64_t before_issue = 0;  // delivered at a simulated time before the issue (quantum skew)
+  };
+  // MSI issue -> guest takes it (posted) or host APIC receives it; valid after finish().
+  const LatencySummary& latency() const { return latency_; }
   const VcpuScheduler* scheduler() const { return scheduler_.get(); }
 
  private:
@@ -54,7 +70,12 @@ class DeviceInterrupts {
   InterruptDelivery mode_;
   std::unique_ptr<VcpuScheduler> scheduler_;
   fw::PostedInterruptPolicy policy_;
+  void delivered(const sc_core::sc_time& when);
+
   uint64_t descriptor_ = 0;
+  std::deque<sc_core::sc_time> issued_;  // MSIs not yet delivered, oldest first
+  std::vector<double> latencies_ns_;
+  LatencySummary latency_;
   uint64_t msi_address_ = 0;
   uint32_t msi_data_ = 0;
 };

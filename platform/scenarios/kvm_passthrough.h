@@ -28,6 +28,7 @@ struct ScenarioReport {
   uint64_t device_msis = 0;        // MSIs the device sent
   uint64_t device_interrupts = 0;  // device MSIs the host took
   uint64_t guest_interrupts = 0;   // interrupts the guest's vCPU took (posted)
+  DeviceInterrupts::LatencySummary msi_latency;  // MSI issue -> guest / host APIC
   uint64_t fault_interrupts = 0;   // fault events the host took
   uint64_t fault_records = 0;      // records the fault handler read and cleared
   uint64_t stray_blocked = 0;      // stray DMAs answered with an error
