@@ -10,6 +10,7 @@ packages=(
   libgtest-dev          # GoogleTest (static libraries and CMake package)
   python3
   qemu-system-x86       # the peer of the differential suite (testbench/differential)
+  valgrind              # callgrind instruction-count gate on speed (testbench/perf)
 )
 
 missing=()

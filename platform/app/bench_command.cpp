@@ -11,6 +11,8 @@
 //          cached PDE and the walk reads the leaf only (walk reads per miss are reported;
 //          --set psc.{pde,pdpe,pml4e,pml5e}.enable=false gives full 4-level walks)
 // The unit is brought up by the firmware on the host CPU, as in `vtdsim run`.
+// --set bench.path=bare|hit|miss runs that path alone (no ratio then): the callgrind gate
+// (testbench/perf/) counts one path's instructions per transaction that way.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -30,12 +32,18 @@ namespace vtd::app {
 
 namespace {
 
+enum class BenchPath { All, Bare, Hit, Miss };
+
 struct BenchParams {
   uint64_t transactions = 2'000'000;  // per path per round
   uint32_t rounds = 5;
+  BenchPath path = BenchPath::All;
   void describe(ParamRegistry& r) {
     r.addUInt("bench.transactions", transactions, 1000, 1ull << 32, "transactions", "transactions per path per round");
     r.addUInt("bench.rounds", rounds, 1, 100, "rounds", "measurement rounds (the median is reported)");
+    r.addChoice("bench.path", path,
+                {{"all", BenchPath::All}, {"bare", BenchPath::Bare}, {"hit", BenchPath::Hit}, {"miss", BenchPath::Miss}},
+                "the paths to run: all (with ratios to bare) or one alone");
   }
 };
 
@@ -43,6 +51,7 @@ constexpr uint64_t kHitBase = 0x1000'0000, kMissBase = 0x4000'0000;  // IOVAs (=
 
 struct Path {
   const char* name;
+  BenchPath id;
   platform::BenchInitiator* initiator;
   platform::BenchLoop loop;
   std::vector<double> rates;   // transactions per host second, per round
@@ -76,10 +85,14 @@ int benchCommand(const CommonOptions& options) {
 
   const uint64_t miss_pages = 16ull * config.unit.iotlb.entries;
   std::vector<Path> paths = {
-      {"bare", &bare, {bench.transactions, kHitBase, 4 * 4096, 64, 64}, {}, {}},
-      {"hit", &hit, {bench.transactions, kHitBase, 4 * 4096, 64, 64}, {}, {}},
-      {"miss", &miss, {bench.transactions, kMissBase, miss_pages * 4096, 4096, 64}, {}, {}},
+      {"bare", BenchPath::Bare, &bare, {bench.transactions, kHitBase, 4 * 4096, 64, 64}, {}, {}},
+      {"hit", BenchPath::Hit, &hit, {bench.transactions, kHitBase, 4 * 4096, 64, 64}, {}, {}},
+      {"miss", BenchPath::Miss, &miss, {bench.transactions, kMissBase, miss_pages * 4096, 4096, 64}, {}, {}},
   };
+  if (bench.path != BenchPath::All)
+    paths.erase(std::remove_if(paths.begin(), paths.end(), [&](const Path& p) { return p.id != bench.path; }),
+                paths.end());
+  const bool with_ratios = bench.path == BenchPath::All;  // bare runs first in each round
   std::string failure;
   uint64_t hit_lookups = 0, hit_hits = 0, miss_lookups = 0, miss_hits = 0, miss_walk_reads = 0;
 
@@ -115,7 +128,7 @@ int benchCommand(const CommonOptions& options) {
         const double rate = double(p.loop.transactions) / p.initiator->seconds();
         if (p.initiator == &bare) bare_rate = rate;
         p.rates.push_back(rate);
-        p.ratios.push_back(rate / bare_rate);
+        if (with_ratios) p.ratios.push_back(rate / bare_rate);
         const uint64_t l = unit.stats().iotlb_lookup - lookups0, h = unit.stats().iotlb_hit - hits0;
         if (p.initiator == &hit) hit_lookups += l, hit_hits += h;
         if (p.initiator == &miss) miss_lookups += l, miss_hits += h, miss_walk_reads += unit.stats().walk_reads - reads0;
@@ -129,26 +142,40 @@ int benchCommand(const CommonOptions& options) {
   std::printf("vtdsim bench: %llu transactions of 64 B per path per round, %u rounds (median)\n\n",
               static_cast<unsigned long long>(bench.transactions), bench.rounds);
   std::printf("  %-6s %16s %12s   %s\n", "path", "DMAs per host s", "ratio", "what");
-  const char* what[] = {"LT b_transport loop, quantum keeper, memory model",
-                        "through the VT-d unit, IOTLB and context-cache hits",
-                        "through the VT-d unit, IOTLB miss + walk each (see reads per miss)"};
+  auto what = [](BenchPath id) {
+    return id == BenchPath::Bare  ? "LT b_transport loop, quantum keeper, memory model"
+           : id == BenchPath::Hit ? "through the VT-d unit, IOTLB and context-cache hits"
+                                  : "through the VT-d unit, IOTLB miss + walk each (see reads per miss)";
+  };
   nlohmann::json out;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    const double rate = median(paths[i].rates), ratio = median(paths[i].ratios);
-    std::printf("  %-6s %14.2f M %12.3f   %s\n", paths[i].name, rate / 1e6, ratio, what[i]);
-    out[paths[i].name] = {{"dmas_per_host_second", rate}, {"ratio_to_bare", ratio},
-                          {"rates", paths[i].rates}, {"ratios", paths[i].ratios}};
+  for (const Path& p : paths) {
+    const double rate = median(p.rates);
+    if (with_ratios) {
+      std::printf("  %-6s %14.2f M %12.3f   %s\n", p.name, rate / 1e6, median(p.ratios), what(p.id));
+      out[p.name] = {{"dmas_per_host_second", rate}, {"ratio_to_bare", median(p.ratios)},
+                     {"rates", p.rates}, {"ratios", p.ratios}};
+    } else {
+      std::printf("  %-6s %14.2f M %12s   %s\n", p.name, rate / 1e6, "-", what(p.id));
+      out[p.name] = {{"dmas_per_host_second", rate}, {"rates", p.rates}};
+    }
   }
   const double hit_rate_hit = hit_lookups ? double(hit_hits) / double(hit_lookups) : 0;
   const double hit_rate_miss = miss_lookups ? double(miss_hits) / double(miss_lookups) : 0;
   const double reads_per_miss = miss_lookups ? double(miss_walk_reads) / double(miss_lookups - miss_hits) : 0;
-  std::printf("\n  IOTLB hit rate: hit path %.4f, miss path %.4f (%.2f walk reads per miss)\n",
-              hit_rate_hit, hit_rate_miss, reads_per_miss);
-  out["hit"]["iotlb_hit_rate"] = hit_rate_hit;
-  out["hit"]["iotlb_misses"] = hit_lookups - hit_hits;  // its 4 pages, after each miss round
+  const bool ran_hit = out.contains("hit"), ran_miss = out.contains("miss");
+  if (ran_hit || ran_miss) std::printf("\n  IOTLB hit rate:");
+  if (ran_hit) std::printf(" hit path %.4f", hit_rate_hit);
+  if (ran_miss) std::printf("%s miss path %.4f (%.2f walk reads per miss)", ran_hit ? "," : "", hit_rate_miss, reads_per_miss);
+  if (ran_hit || ran_miss) std::printf("\n");
+  if (ran_hit) {
+    out["hit"]["iotlb_hit_rate"] = hit_rate_hit;
+    out["hit"]["iotlb_misses"] = hit_lookups - hit_hits;  // its 4 pages, after each miss round
+  }
+  if (ran_miss) {
+    out["miss"]["iotlb_hit_rate"] = hit_rate_miss;
+    out["miss"]["walk_reads_per_miss"] = reads_per_miss;
+  }
   out["rounds"] = bench.rounds;
-  out["miss"]["iotlb_hit_rate"] = hit_rate_miss;
-  out["miss"]["walk_reads_per_miss"] = reads_per_miss;
   out["config"] = registry.toJson();
   std::filesystem::create_directories(options.out);
   std::ofstream(options.out + "/bench.json") << out.dump(2) << "\n";
