@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tlm/payload.h"
+
 namespace vtd::platform {
 
 using sc_core::sc_time;
@@ -26,12 +28,7 @@ void HostCpu::run() {
 }
 
 bool HostCpu::access(::tlm::tlm_command cmd, uint64_t address, void* data, unsigned length) {
-  payload_.set_command(cmd);
-  payload_.set_address(address);
-  payload_.set_data_ptr(static_cast<unsigned char*>(data));
-  payload_.set_data_length(length);
-  payload_.set_streaming_width(length);
-  payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::fillPayload(payload_, cmd, address, static_cast<unsigned char*>(data), length);
   sc_time delay = keeper_.get_local_time();
   socket->b_transport(payload_, delay);
   keeper_.set(delay);

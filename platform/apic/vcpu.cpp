@@ -5,6 +5,7 @@
 
 #include "model/common/stat_registry.h"
 #include "model/interrupt/posted_descriptor.h"
+#include "tlm/payload.h"
 
 namespace vtd::platform {
 
@@ -165,14 +166,7 @@ unsigned Vcpu::takePending() {
 }
 
 bool Vcpu::access(::tlm::tlm_command cmd, uint64_t address, void* data, unsigned length) {
-  payload_.set_command(cmd);
-  payload_.set_address(address);
-  payload_.set_data_ptr(static_cast<unsigned char*>(data));
-  payload_.set_data_length(length);
-  payload_.set_streaming_width(length);
-  payload_.set_byte_enable_ptr(nullptr);
-  payload_.set_dmi_allowed(false);
-  payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::fillPayload(payload_, cmd, address, static_cast<unsigned char*>(data), length);
   mem_out->b_transport(payload_, delay_);
   return payload_.is_response_ok();
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "platform/devices/edu.h"
+#include "tlm/payload.h"
 
 namespace vtd::platform {
 
@@ -54,13 +55,8 @@ void EduDevice::runDma() {
     ++stats_.dmas_no_master;
     return;
   }
-  dma_payload_.set_command(to_ram ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND);
-  dma_payload_.set_address(ram);
-  dma_payload_.set_data_ptr(bytes);
-  dma_payload_.set_data_length(unsigned(count));
-  dma_payload_.set_streaming_width(unsigned(count));
-  dma_payload_.set_dmi_allowed(false);
-  dma_payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::fillPayload(dma_payload_, to_ram ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND, ram,
+                   bytes, unsigned(count));
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   dma->b_transport(dma_payload_, delay);
   // The transfer is over when its annotated time has passed; RUN stays set until then.
