@@ -14,11 +14,16 @@ void LatencyParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "request_cycles", request_cycles, 0, 10000, "cycles", "fixed cost of every DMA request through the unit");
   r.addUInt(p + "fault_record_cycles", fault_record_cycles, 0, 100000, "cycles", "cost of writing one fault record");
   r.addUInt(p + "register_access_ns", register_access_ns, 0, 100000, "ns", "register access time seen by the CPU");
+  r.addUInt(p + "walkers", walkers, 1, 1024, "walkers", "page walkers: walks in flight at once (an IOTLB miss waits for a free one; placeholder until calibrated)");
+  r.addUInt(p + "request_queue", request_queue, 1, 1u << 20, "requests", "translation requests in flight (arrived, not completed) before a new one is held back (backpressure to the requester)");
+  r.addReal(p + "walk_llc_hit_fraction", walk_llc_hit_fraction, 0.0, 1.0, "", "share of table reads by walks that hit the last-level cache, when walks are coherent (unit.coherent, ECAP.C)");
+  r.addUInt(p + "walk_llc_ns", walk_llc_ns, 0, 100000, "ns", "latency of a table read served by the last-level cache (instead of the memory's)");
+  r.addUInt(p + "walk_llc_seed", walk_llc_seed, 0, ~0ull, "", "seed of the choice of table reads that hit the last-level cache");
+  r.addUInt(p + "invalidation_entry_cycles", invalidation_entry_cycles, 0, 100000, "cycles", "cost per cache entry an invalidation removes (IOTLB, context, paging-structure and interrupt-entry caches), added to the register write that started it");
 }
 
-CostTimer::CostTimer(const LatencyParams& p, const UnitConfig& unit) {
-  const double cycle_ps = 1e6 / p.clock_mhz;
-  auto ps = [cycle_ps](uint32_t cycles) { return uint64_t(std::llround(cycles * cycle_ps)); };
+CostTimer::CostTimer(const LatencyParams& p, const UnitConfig& unit) : cycle_ps_(1e6 / p.clock_mhz) {
+  auto ps = [this](uint32_t cycles) { return cyclesToPicoseconds(cycles); };
   request_ps_ = ps(p.request_cycles);
   // Split IOTLB: the per-size arrays are probed in turn, like the unified array per size;
   // a lookup costs the slowest array's cycles.
@@ -37,6 +42,10 @@ CostTimer::CostTimer(const LatencyParams& p, const UnitConfig& unit) {
   }
   context_ps_ = ps(unit.context_cache.lookup_cycles);
   fault_ps_ = ps(p.fault_record_cycles);
+}
+
+uint64_t CostTimer::cyclesToPicoseconds(uint64_t cycles) const {
+  return uint64_t(std::llround(double(cycles) * cycle_ps_));
 }
 
 }  // namespace vtd::tlm

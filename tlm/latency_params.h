@@ -1,8 +1,12 @@
-// LatencyParams: how the TLM shell turns a Cost into time (simple model: cycles per cache
-// lookup from the cache parameters, a fixed pipeline cost per request, a cost per fault
-// record, register access time). Memory time of table walks is not here: walks go through
-// the memory socket and take whatever the memory answers. The full timing model (walker
-// pool, queues, calibration) is a later issue.
+// LatencyParams: the loosely-timed unit's timing parameters (latency.*): the clock, the
+// fixed cycles per request, fault record and invalidated entry, the register access time,
+// the page-walker pool, the request queue's bound, and walk reads that hit the last-level
+// cache. Lookup cycles come from the cache parameters (iotlb.*, context_cache.*, psc.*).
+// Memory time of table reads is not here: reads go through the memory socket and take
+// whatever the memory answers. CostTimer turns a Cost into picoseconds; the contention
+// (walkers, queue, merging) lives in resource_timelines.h and vtd_unit_timing.cpp.
+// Not here: the PCIe link and the memory's bandwidth (platform/), calibrated defaults
+// (the walker count and queue bound below are placeholders until the calibration).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +26,12 @@ struct LatencyParams {
   uint32_t request_cycles = 2;         // per request: decode, arbitration
   uint32_t fault_record_cycles = 20;   // writing one fault record
   uint32_t register_access_ns = 100;   // uncached MMIO round trip seen by the CPU
+  uint32_t walkers = 8;                // concurrent page walks (CALIBRATION.md: ~6-9 overlap)
+  uint32_t request_queue = 64;         // translation requests in flight before backpressure
+  double walk_llc_hit_fraction = 0.0;  // coherent walks: share of table reads the LLC serves
+  uint32_t walk_llc_ns = 20;           // latency of such a read
+  uint64_t walk_llc_seed = 1;          // seed of that choice
+  uint32_t invalidation_entry_cycles = 1;  // per cache entry an invalidation removes
 
   void describe(ParamRegistry& r, const std::string& prefix);
 };
@@ -34,8 +44,14 @@ class CostTimer {
     return request_ps_ + c.iotlb_lookups * iotlb_ps_ + c.context_cache_lookups * context_ps_ +
            c.fault_records * fault_ps_ + psc_ps_[c.psc_probed & 63];
   }
+  // The lookup pipeline before a walk can start: request, context-cache and IOTLB lookup
+  // (a context-cache miss reads its entries from this point too).
+  uint64_t frontPicoseconds() const { return request_ps_ + context_ps_ + iotlb_ps_; }
+  double cyclePicoseconds() const { return cycle_ps_; }
+  uint64_t cyclesToPicoseconds(uint64_t cycles) const;
 
  private:
+  double cycle_ps_;
   uint64_t request_ps_, iotlb_ps_, context_ps_, fault_ps_;
   uint64_t psc_ps_[64];  // by Cost::psc_probed: the probed paging-structure caches (bits 5:2)
 };

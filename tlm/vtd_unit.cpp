@@ -2,10 +2,10 @@
 #include "tlm/vtd_unit.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "model/common/stat_registry.h"
-#include "model/translation/ats.h"
 
 namespace vtd::tlm {
 
@@ -17,88 +17,31 @@ VtdUnit::VtdUnit(const sc_core::sc_module_name& name, const UnitConfig& config,
     : sc_module(name), dma_in("dma_in"), mmio_in("mmio_in"), mem_out("mem_out"),
       msi_out("msi_out"), guest_memory_(mem_out, current_delay_), unit_(config, guest_memory_),
       checker_log_(config.checker, this->name()), cost_timer_(latency, config),
-      register_access_(double(latency.register_access_ns), sc_core::SC_NS) {
+      register_access_(double(latency.register_access_ns), sc_core::SC_NS),
+      simcontext_(sc_core::sc_get_curr_simcontext()),
+      fault_record_time_(sc_time::from_value(cost_timer_.cyclesToPicoseconds(latency.fault_record_cycles))),
+      front_ps_(cost_timer_.frontPicoseconds()), walkers_(latency.walkers),
+      queue_(latency.request_queue), llc_ps_(uint64_t(latency.walk_llc_ns) * 1000),
+      rng_state_(latency.walk_llc_seed),
+      entry_ps_(cost_timer_.cyclesToPicoseconds(latency.invalidation_entry_cycles)) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
     SC_REPORT_FATAL(this->name(), "the platform expects a 1 ps time resolution");
   dma_in.register_b_transport(this, &VtdUnit::dmaTransport);
   mmio_in.register_b_transport(this, &VtdUnit::mmioTransport);
   mmio_in.register_transport_dbg(this, &VtdUnit::mmioDebug);
   unit_.setInterruptSink(this);
+  guest_memory_.setListener(this);
   checker_log_.attach(unit_.diagnostics());
+  // Walk reads hit the LLC only when walks snoop CPU caches (ECAP.C).
+  const double f = latency.walk_llc_hit_fraction;
+  if (config.unit.coherent && f > 0) {
+    llc_always_ = f >= 1.0;
+    llc_threshold_ = llc_always_ ? 1 : uint64_t(std::ldexp(f, 64));
+  }
   msi_payload_.set_command(::tlm::TLM_WRITE_COMMAND);
   msi_payload_.set_data_ptr(reinterpret_cast<unsigned char*>(&msi_data_));
   msi_payload_.set_data_length(4);
   msi_payload_.set_streaming_width(4);
-}
-
-void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
-  ++stats_.dma_transactions;
-  const RequesterExtension* req = trans.get_extension<RequesterExtension>();
-  const unsigned length = trans.get_data_length();
-  if (!req || trans.get_byte_enable_ptr() || trans.get_streaming_width() < length ||
-      trans.get_command() == ::tlm::TLM_IGNORE_COMMAND) {
-    ++stats_.dma_bad_requests;
-    trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
-    return;
-  }
-  trans.set_dmi_allowed(false);  // every access must be translated
-  if (req->at == AddressType::TranslationRequest) return translationRequest(*req, trans, delay);
-  const uint64_t address = trans.get_address();
-  // An interrupt request is a DWORD write into the window (FS 8.1). Anything else that
-  // touches the window is refused chunk by chunk below (the model blocks it).
-  if (trans.is_write() && length == 4 && (address & 3) == 0 && RemappingUnit::isInterruptAddress(address))
-    return interruptRequest(*req, trans, delay);
-
-  DmaRequest r;
-  r.source = req->source;
-  r.kind = trans.is_write() ? AccessKind::Write : AccessKind::Read;
-  r.at = req->at;
-  r.pasid_present = req->pasid_present;
-  r.pasid = req->pasid;
-  r.privileged = req->privileged;
-  r.execute = req->execute;
-  unsigned char* const data = trans.get_data_ptr();
-  current_delay_ = &delay;  // walk reads and the fault event add their time here
-  // PCIe requests never cross a 4 KiB boundary: translate and forward chunk by chunk,
-  // reusing the caller's payload (restored before returning). A zero-length request is
-  // one chunk of length 0: it is still translated and checked (CAP.ZLR).
-  unsigned done = 0;
-  ::tlm::tlm_response_status status = ::tlm::TLM_OK_RESPONSE;
-  do {
-    const uint64_t in = address + done;
-    const unsigned chunk = unsigned(std::min<uint64_t>(length - done, 4096 - (in & 0xFFF)));
-    r.address = in;
-    r.size = chunk;
-    const sc_time before = delay;  // walk reads add their memory time to `delay`
-    const Translation t = unit_.translate(r);
-    ++stats_.dma_chunks;
-    delay += sc_time::from_value(cost_timer_.picoseconds(t.cost));
-    stats_.translation_ps += (delay - before).value();
-    if (!t.ok()) {
-      // UR/CA completion. A fault has been recorded as the spec says; a request into the
-      // interrupt window is simply not DMA.
-      status = ::tlm::TLM_ADDRESS_ERROR_RESPONSE;
-      ++stats_.dma_blocked;
-      break;
-    }
-    trans.set_address(t.output);
-    trans.set_data_ptr(data + done);
-    trans.set_data_length(chunk);
-    trans.set_streaming_width(chunk);
-    trans.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
-    mem_out->b_transport(trans, delay);
-    if (!trans.is_response_ok()) {
-      status = trans.get_response_status();
-      break;
-    }
-    done += chunk;
-  } while (done < length);
-  current_delay_ = nullptr;
-  trans.set_address(address);
-  trans.set_data_ptr(data);
-  trans.set_data_length(length);
-  trans.set_streaming_width(length);
-  trans.set_response_status(status);
 }
 
 // A DWORD write into the interrupt window (FS 8.1): remapped, then sent on msi_out.
@@ -128,46 +71,22 @@ void VtdUnit::interruptRequest(const RequesterExtension& req, tlm_generic_payloa
   current_delay_ = nullptr;
 }
 
-// An ATS translation request (AT=01): one completion entry in the data (see vtd_unit.h).
-void VtdUnit::translationRequest(const RequesterExtension& req, tlm_generic_payload& trans,
-                                 sc_time& delay) {
-  if (!trans.is_read() || trans.get_data_length() != 8) {
-    ++stats_.dma_bad_requests;
-    trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
-    return;
-  }
-  ++stats_.translation_requests;
-  DmaRequest r;
-  r.source = req.source;
-  r.address = trans.get_address();
-  r.size = 8;
-  r.kind = AccessKind::Read;
-  r.at = AddressType::TranslationRequest;
-  current_delay_ = &delay;
-  const sc_time before = delay;
-  const Translation t = unit_.translate(r);
-  delay += sc_time::from_value(cost_timer_.picoseconds(t.cost));
-  stats_.translation_ps += (delay - before).value();
-  current_delay_ = nullptr;
-  const AtsCompletion c = completionOf(t);
-  switch (c.status) {
-    case AtsStatus::Success: {
-      const uint64_t entry = ats::encodeEntry(c);
-      std::memcpy(trans.get_data_ptr(), &entry, 8);  // little-endian hosts, as the bus
-      trans.set_response_status(::tlm::TLM_OK_RESPONSE);
-      break;
-    }
-    case AtsStatus::UnsupportedRequest: trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE); break;
-    case AtsStatus::CompleterAbort: trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE); break;
-  }
-}
-
-// Messages from the model (fault events) and remapped device interrupts.
+// Messages from the model (fault events, invalidation completion events) and remapped
+// device interrupts, at the time of the work that raised them.
 void VtdUnit::deliver(const MsiMessage& message) {
   ++stats_.interrupts_out;
   msi_data_ = message.data;
   msi_payload_.set_address(message.address);
   msi_payload_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  if (mode_ == Mode::Translate || mode_ == Mode::Walking) {
+    // A translation's fault event, sent once its record is written: fault_record_cycles
+    // after the lookups or the walk's last read. Posted: the request does not wait for it.
+    sc_time at = mode_ == Mode::Translate ? lookupsEnd() : walk_delay_;
+    at += fault_record_time_;
+    msi_out->b_transport(msi_payload_, at);
+    return;
+  }
+  if (mode_ == Mode::Register) chargeInvalidations();  // an invalidation wait's event
   sc_time local = sc_core::SC_ZERO_TIME;
   msi_out->b_transport(msi_payload_, current_delay_ ? *current_delay_ : local);
 }
@@ -182,16 +101,21 @@ void VtdUnit::mmioTransport(tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
-  current_delay_ = &delay;  // a write may raise a fault event (e.g. FECTL unmask)
   if (trans.is_read()) {
+    current_delay_ = &delay;
     const uint64_t v = unit_.mmioRead(offset, length);
     std::memcpy(trans.get_data_ptr(), &v, length);
+    current_delay_ = nullptr;
   } else if (trans.is_write()) {
+    // A write may raise a fault event (e.g. FECTL unmask) or process the invalidation
+    // queue: its fetches, entries removed and status writes are timed from here, in order,
+    // and the write returns when they are done.
     uint64_t v = 0;
     std::memcpy(&v, trans.get_data_ptr(), length);
+    beginRegisterWrite(delay);
     unit_.mmioWrite(offset, length, v);
+    endRegisterWrite();
   }
-  current_delay_ = nullptr;
   trans.set_response_status(::tlm::TLM_OK_RESPONSE);
 }
 
@@ -205,6 +129,7 @@ unsigned VtdUnit::mmioDebug(tlm_generic_payload& trans) {
 
 void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
   unit_.describeStats(r, p);
+  timing_.describe(r, p, [this] { return elapsedPs(); }, cost_timer_.cyclePicoseconds());
   r.addCounter(p + "dma_transactions", stats_.dma_transactions, "transactions", "DMA transactions received from bus masters");
   r.addCounter(p + "dma_chunks", stats_.dma_chunks, "requests", "4 KiB-bounded requests translated");
   r.addCounter(p + "dma_blocked", stats_.dma_blocked, "transactions", "DMA transactions answered with an error because of a fault");
@@ -212,7 +137,8 @@ void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "translation_requests", stats_.translation_requests, "requests", "ATS translation requests (AT=01) answered with a completion");
   r.addCounter(p + "interrupts_in", stats_.interrupts_in, "messages", "interrupt requests from devices");
   r.addCounter(p + "interrupts_out", stats_.interrupts_out, "messages", "interrupt messages sent by the unit (device MSIs and event messages)");
-  r.addCounter(p + "translation_ps", stats_.translation_ps, "ps", "time DMA requests spent being translated (lookups, request processing, walk memory reads)");
+  const TimingStats& timing = timing_;
+  r.addDerived(p + "translation_ps", [&timing] { return double(timing.latency_ps[0] + timing.latency_ps[1]); }, "ps", "time DMA and ATS translation requests spent being translated (queue stall, lookups, request processing, walker wait, walk memory reads)");
   const ShellStats& s = stats_;
   r.addDerived(p + "interrupt_delivery_latency_ns", [&s] { return s.interrupts_sent_timed ? double(s.interrupt_sent_ps) / double(s.interrupts_sent_timed) / 1e3 : 0.0; }, "ns", "mean time from an interrupt write reaching the unit to its message reaching the APICs (remapped, compatibility-format or not remapped; IRTE fetch and IEC lookup included)");
   r.addDerived(p + "interrupt_delivery_latency_max_ns", [&s] { return double(s.interrupt_sent_max_ps) / 1e3; }, "ns", "longest of those");
@@ -223,6 +149,9 @@ void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
 void VtdUnit::resetStats() {
   unit_.resetStats();
   stats_ = ShellStats{};
+  timing_ = TimingStats{};
+  stats_reset_ps_ = simcontext_->time_stamp().value();
+  walk_horizon_ps_ = 0;
 }
 
 }  // namespace vtd::tlm

@@ -13,8 +13,10 @@
 //  mmio_in  the register block (offsets relative to its base); debug reads are peeks.
 //  mem_out  downstream to memory: forwarded DMA and the unit's own table reads.
 //  msi_out  interrupts: remapped device MSIs and the unit's own event messages.
-// Timing is loosely timed: a Cost becomes time through CostTimer, walks take memory time.
-// No architectural logic lives here.
+// Timing is loosely timed with resource timelines (vtd_unit_timing.cpp): a request arrives
+// at sc_time_stamp() + the annotated delay and the unit returns with the delay advanced to
+// its completion (queue stall, lookups, walker wait, walk reads through mem_out, then the
+// forwarded access). Targets on mem_out must not wait(). No architectural logic lives here.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,8 @@
 #include "tlm/checker_log.h"
 #include "tlm/latency_params.h"
 #include "tlm/requester_extension.h"
+#include "tlm/resource_timelines.h"
+#include "tlm/timing_stats.h"
 #include "tlm/tlm_guest_memory.h"
 
 namespace vtd {
@@ -44,7 +48,6 @@ struct ShellStats {
   uint64_t translation_requests = 0;  // ATS translation requests (AT=01) answered
   uint64_t interrupts_in = 0;      // interrupt requests from devices
   uint64_t interrupts_out = 0;     // messages sent on msi_out
-  uint64_t translation_ps = 0;     // time spent in the unit (lookups + walks)
   // Interrupt latency: from the interrupt write reaching dma_in to the message leaving on
   // msi_out (which the APIC fabric delivers without delay: the LAPIC delivery time) or to
   // the end of the posted-descriptor update; IRTE fetches, the IEC lookup and the
@@ -53,7 +56,7 @@ struct ShellStats {
   uint64_t interrupt_posted_ps = 0, interrupt_posted_max_ps = 0, interrupts_posted_timed = 0;
 };
 
-class VtdUnit : public sc_core::sc_module, private InterruptSink {
+class VtdUnit : public sc_core::sc_module, private InterruptSink, private AccessListener {
  public:
   // Zero bindings are fine: a machine without DMA-capable devices still has the unit
   // (its registers, its fault and invalidation logic).
@@ -69,6 +72,7 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink {
   RemappingUnit& model() { return unit_; }
   const RemappingUnit& model() const { return unit_; }
   const ShellStats& shellStats() const { return stats_; }
+  const TimingStats& timingStats() const { return timing_; }
   void describeStats(StatRegistry& r, const std::string& prefix) const;
   void resetStats();
 
@@ -82,6 +86,48 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink {
   unsigned mmioDebug(::tlm::tlm_generic_payload& trans);
   void deliver(const MsiMessage& message) override;  // InterruptSink
 
+  // Timing (vtd_unit_timing.cpp).
+  struct TimedRequest {
+    uint64_t arrival_ps = 0;   // sc_time_stamp() + the annotated delay
+    uint64_t admitted_ps = 0;  // arrival, or later when the request queue was full
+  };
+  void beginTranslations(const TimedRequest& timed, const sc_core::sc_time& delay);
+  void endTranslations();
+  __attribute__((noinline)) uint64_t admitWhenFull(uint64_t arrival, uint64_t now);
+  // Targets on mem_out do not wait(), so `now` (sc_time_stamp(), ps) holds throughout.
+  Translation translateTimed(const DmaRequest& r, TimedRequest& timed, uint64_t now,
+                             sc_core::sc_time& delay);
+  bool mergeWithWalk(const DmaRequest& r, const Translation& t, uint64_t admitted, uint64_t& done);
+  uint64_t finishWalk(const DmaRequest& r, const Translation& t, uint64_t admitted,
+                      uint64_t cost_ps, uint64_t now);
+  AccessPlan beforeAccess(bool write) override;  // AccessListener
+  void startWalk();
+  sc_core::sc_time lookupsEnd() const;
+  uint64_t entriesInvalidated() const;
+  void chargeInvalidations();
+  void beginRegisterWrite(sc_core::sc_time& delay);
+  void endRegisterWrite();
+  uint64_t nextRandom();
+  uint64_t elapsedPs() const;
+  using InFlightWalk = InFlightWalks::Walk;
+
+  // sc_time from picoseconds, keeping the last conversion: sc_time::from_value is an
+  // out-of-line call, and on the hit path the same latency recurs request after request.
+  class TimeCache {
+   public:
+    const sc_core::sc_time& get(uint64_t ps) {
+      if (ps != ps_) {
+        ps_ = ps;
+        time_ = sc_core::sc_time::from_value(ps);
+      }
+      return time_;
+    }
+
+   private:
+    uint64_t ps_ = 0;
+    sc_core::sc_time time_;
+  };
+
   sc_core::sc_time* current_delay_ = nullptr;  // delay of the transaction being served
   TlmGuestMemory<VtdUnit> guest_memory_;
   RemappingUnit unit_;
@@ -91,6 +137,35 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink {
   ::tlm::tlm_generic_payload msi_payload_;
   uint32_t msi_data_ = 0;
   ShellStats stats_;
+
+  // What the model's memory accesses mean right now: a DMA translation's (Translate until
+  // its first table read takes a walker, Walking after), a register write's invalidation
+  // work, or neither.
+  enum class Mode : uint8_t { None, Translate, Walking, Register };
+  Mode mode_ = Mode::None;
+  struct WalkState {
+    const TimedRequest* request = nullptr;         // arrival, admission (+ front_ps_: lookups end)
+    const sc_core::sc_time* arrival_delay = nullptr;  // the request's delay: arrival - now
+    unsigned walker = 0;
+    uint64_t start_ps = 0;  // when the walker was got
+  } walk_;
+  sc_core::sc_time walk_delay_;  // the walk's reads: from now to the end of the last so far
+  sc_core::sc_simcontext* simcontext_;  // time_stamp() inline (sc_time_stamp() is a call)
+  sc_core::sc_time fault_record_time_;
+  TimeCache latency_time_, walk_start_time_;
+  uint64_t front_ps_;
+  WalkerPool walkers_;
+  RequestQueue queue_;
+  InFlightWalks walks_;
+  uint64_t llc_threshold_ = 0;  // a read hits the LLC when a 64-bit draw is below it
+  bool llc_always_ = false;
+  uint64_t llc_ps_;
+  uint64_t rng_state_;
+  uint64_t entry_ps_;
+  uint64_t inv_entries_seen_ = 0;
+  uint64_t walk_horizon_ps_ = 0;  // latest walk end: occupancy is averaged up to it
+  uint64_t stats_reset_ps_ = 0;
+  TimingStats timing_;
 };
 
 }  // namespace vtd::tlm

@@ -24,6 +24,9 @@ struct Cost {
   uint8_t iec_hits = 0;
   uint8_t irte_reads = 0;           // 16-byte IRTE reads
   uint8_t descriptor_accesses = 0;  // 64-byte posted-descriptor reads and writes
+  // The domain the IOTLB lookup was tagged with (valid when iotlb_lookups): not a cost, but
+  // what the timing layer keys walks in flight by (miss merging, tlm/resource_timelines.h).
+  uint16_t iotlb_did = 0;
 
   uint32_t memoryReads() const { return uint32_t(root_reads) + context_reads + walk_reads; }
 };

@@ -72,6 +72,7 @@ void RemappingUnit::translationRequest(const DmaRequest& req, const ContextInfo&
   };
   if ((req.address & input_limit_mask_) || (req.address >> ctx.agaw_bits)) return noAccess();
   ++t.cost.iotlb_lookups;
+  t.cost.iotlb_did = ctx.did;
   IotlbEntry walked;
   const IotlbEntry* e = iotlb_.lookup(ctx.did, req.address, t.cost.iotlb_probes);
   if (e) {

@@ -132,6 +132,7 @@ void RemappingUnit::translateSecondLevel(const DmaRequest& req, const ContextInf
     return fault(req, FaultReason::AddressBeyondWidth, ctx.fpd, t);
 
   ++t.cost.iotlb_lookups;
+  t.cost.iotlb_did = ctx.did;
   IotlbEntry walked;
   const IotlbEntry* e = iotlb_.lookup(ctx.did, req.address, t.cost.iotlb_probes);
   if (e) {
