@@ -17,7 +17,8 @@ void PcieBenchParams::describe(ParamRegistry& r, const std::string& p) {
   r.addBool(p + "write", write, "DMA writes instead of reads");
   r.addUInt(p + "size_bytes", size_bytes, 1, 4096, "bytes", "bytes per DMA request");
   r.addUInt(p + "window_kib", window_kib, 4, 1u << 22, "KiB",
-            "window the offsets fall in (multiple of size_bytes)");
+            "window the offsets fall in (multiple of size_bytes; `vtdsim calibrate` sweeps "
+            "calibrate.windows_kib instead)");
   r.addBool(p + "sequential", sequential,
             "offsets in order (wrapping at the window) instead of uniformly at random, aligned to "
             "size_bytes");
@@ -33,12 +34,6 @@ void PcieBenchParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "warmup_requests", warmup_requests, 0, 1ull << 32, "requests",
             "requests issued before measuring (warm caches)");
   r.addUInt(p + "seed", seed, 0, ~0ull, "", "seed of the random offsets");
-  r.addChoice(
-      p + "iommu", iommu,
-      {{"on", BenchIommu::On}, {"passthrough", BenchIommu::PassThrough}, {"off", BenchIommu::Off}},
-      "host side: on = the window mapped through the unit with 4 KiB pages (the firmware's "
-      "KVM-style VM), passthrough = a pass-through context entry (TT=10), off = translation "
-      "disabled (no IOMMU)");
   r.addUInt(p + "host_base_mib", host_base_mib, 64, 1u << 20, "MiB",
             "host-physical address of the DMA buffer");
 }

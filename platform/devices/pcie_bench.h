@@ -32,12 +32,6 @@ class StatRegistry;
 
 namespace vtd::platform {
 
-enum class BenchIommu : uint8_t {
-  On,           // the window mapped through the unit with 4 KiB pages ("iommu-nosp")
-  PassThrough,  // the device's context entry is pass-through (TT=10)
-  Off,          // translation disabled (TE=0): no IOMMU
-};
-
 // pcie_bench.*: the workload (CALIBRATION.md: 64 B random reads in a window).
 struct PcieBenchParams {
   bool write = false;  // DMA writes instead of reads
@@ -50,7 +44,6 @@ struct PcieBenchParams {
   uint64_t requests = 100000;      // measured
   uint64_t warmup_requests = 10000;
   uint64_t seed = 1;
-  BenchIommu iommu = BenchIommu::On;
   uint64_t host_base_mib = 1024;  // host-physical address of the buffer
 
   void describe(ParamRegistry& r, const std::string& prefix);

@@ -37,9 +37,14 @@ std::string PcieBenchHost::setUp(BenchIommu mode, uint16_t sid, uint64_t host_ba
       if (auto s = drv.disable(); !s) return "disable: " + s.error;
     return "";
   }
-  if (has_vm_ || has_passthrough_)
-    return "the device is set up already (setups go off -> on|passthrough)";
-  if (auto s = drv.enable(); !s) return "enable: " + s.error;
+  if (has_vm_) return "the window is mapped already (setups go off -> passthrough -> on)";
+  if (!drv.enabled())
+    if (auto s = drv.enable(); !s) return "enable: " + s.error;
+  if (has_passthrough_) {
+    if (mode == BenchIommu::PassThrough) return "";
+    if (auto s = drv.detach(sid); !s) return "detach: " + s.error;
+    has_passthrough_ = false;
+  }
   if (mode == BenchIommu::PassThrough) {
     if (!drv.caps().pt) return "the unit has no pass-through (unit.pass_through=false)";
     fw::Domain& domain = drv.createDomain();

@@ -7,18 +7,23 @@
 //  passthrough  translation on, the device's context entry pass-through (TT=10, ECAP.PT);
 //               the window starts at the buffer's host-physical address
 //  off          translation off (TE=0, the unit probed only): no IOMMU
-// Setups can follow each other for the same device in the order off -> on|passthrough;
-// going back to off disables translation (TE=0), the tables stay.
+// Setups can follow each other for the same device in the order off -> passthrough -> on
+// (each step optional); going back to off disables translation (TE=0), the tables stay.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include "platform/devices/pcie_bench.h"
 #include "platform/host_cpu.h"
 
 namespace vtd::platform {
+
+enum class BenchIommu : uint8_t {
+  On,           // the window mapped through the unit with 4 KiB pages ("iommu-nosp")
+  PassThrough,  // the device's context entry is pass-through (TT=10)
+  Off,          // translation disabled (TE=0): no IOMMU
+};
 
 class PcieBenchHost {
  public:
