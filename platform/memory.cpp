@@ -19,13 +19,22 @@ void MemoryParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "read_latency_ns", read_latency_ns, 0, 100000, "ns", "DRAM read latency");
   r.addUInt(p + "write_latency_ns", write_latency_ns, 0, 100000, "ns", "DRAM write latency");
   r.addReal(p + "bytes_per_ns", bytes_per_ns, 0.01, 10000.0, "B/ns", "DRAM transfer rate per access");
+  r.addReal(p + "channel_bytes_per_ns", channel_bytes_per_ns, 0.0, 100000.0, "B/ns",
+            "peak DRAM bandwidth of all channels together, shared by every access (64-byte bursts; "
+            "0: unlimited). Default: 4 channels of DDR4-2133");
 }
 
 Memory::Memory(const sc_core::sc_module_name& name, const MemoryParams& params)
-    : sc_module(name), port("port"), size_(params.size_mib << 20),
+    : sc_module(name),
+      port("port"),
+      size_(params.size_mib << 20),
       read_latency_(double(params.read_latency_ns), sc_core::SC_NS),
       write_latency_(double(params.write_latency_ns), sc_core::SC_NS),
-      ps_per_byte_q10_(uint64_t(std::llround(1000.0 * 1024.0 / params.bytes_per_ns))) {
+      ps_per_byte_q10_(uint64_t(std::llround(1000.0 * 1024.0 / params.bytes_per_ns))),
+      channel_ps_per_burst_(
+          params.channel_bytes_per_ns > 0
+              ? uint64_t(std::llround(64.0 * 1000.0 / params.channel_bytes_per_ns))
+              : 0) {
   void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   bytes_ = static_cast<uint8_t*>(p);
@@ -49,6 +58,17 @@ void Memory::transport(int, ::tlm::tlm_generic_payload& trans, sc_time& delay) {
     return;
   }
   const uint64_t transfer_ps = (n * ps_per_byte_q10_) >> 10;
+  if (channel_ps_per_burst_ && (trans.is_read() || trans.is_write())) {
+    const uint64_t arrival = (sc_core::sc_time_stamp() + delay).value();
+    const uint64_t bursts = (uint64_t(n) + 63) / 64;
+    const uint64_t start =
+        channel_.reserve(arrival, bursts * channel_ps_per_burst_, sc_core::sc_time_stamp().value());
+    if (start > arrival) {
+      ++queued_;
+      queue_ps_ += start - arrival;
+      delay += sc_time::from_value(start - arrival);
+    }
+  }
   if (trans.is_read()) {
     std::memcpy(trans.get_data_ptr(), bytes_ + a, n);
     delay += read_latency_ + sc_time::from_value(transfer_ps);
@@ -78,6 +98,18 @@ void Memory::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "bytes_read", bytes_read_, "bytes", "bytes read");
   r.addCounter(p + "bytes_written", bytes_written_, "bytes", "bytes written");
   r.addCounter(p + "errors", errors_, "accesses", "accesses outside memory (address error)");
+  r.addCounter(p + "queued", queued_, "accesses",
+               "accesses that waited for the channel (bandwidth)");
+  r.addCounter(p + "queue_ps", queue_ps_, "ps", "time accesses waited for the channel");
+  r.addCounter(
+      p + "channel_busy_ps", channel_.bookedPs(), "ps",
+      "time the channel was booked by accesses (64-byte bursts at memory.channel_bytes_per_ns)");
+}
+
+void Memory::resetStats() {
+  reads_ = writes_ = bytes_read_ = bytes_written_ = errors_ = 0;
+  queued_ = queue_ps_ = 0;
+  channel_.resetStats();
 }
 
 }  // namespace vtd::platform

@@ -46,11 +46,15 @@ void SimConfig::describe(ParamRegistry& r) {
   platform.describe(r, "platform.");
   device.describe(r, "device.");
   scenario.describe(r, "scenario.");
+  pcie.describe(r, "pcie.");
+  pcie_bench.describe(r, "pcie_bench.");
 }
 
 std::vector<std::string> SimConfig::validate(bool check_scenario) const {
   std::vector<std::string> errors = unit.validate();
   for (auto& e : device.validate("device.")) errors.push_back(e);
+  for (auto& e : pcie.validate("pcie.")) errors.push_back(e);
+  for (auto& e : pcie_bench.validate("pcie_bench.")) errors.push_back(e);
   if (device.ats && !unit.unit.device_tlb)
     errors.push_back(
         "device.ats needs unit.device_tlb (a unit without ECAP.DT refuses ATS requests)");

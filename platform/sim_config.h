@@ -1,7 +1,8 @@
 // SimConfig: every parameter of a vtdsim run, grouped as in the JSON file: unit.*,
 // iotlb.*, context_cache.* (the remapping unit), latency.*, memory.*, platform.*,
-// device.*, scenario.*. Plain structs; one registry describes them all (--config, --set,
-// effective_config.json, docs/params.md).
+// device.*, scenario.*, pcie.* (a device's PCIe link) and pcie_bench.* (the pcie-bench-like
+// workload of `vtdsim calibrate`). Plain structs; one registry describes them all (--config,
+// --set, effective_config.json, docs/params.md).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,9 @@
 
 #include "model/unit/remapping_unit.h"
 #include "platform/device_tlb.h"
+#include "platform/devices/pcie_bench.h"
 #include "platform/memory.h"
+#include "platform/pcie/pcie_params.h"
 #include "platform/scenario_params.h"
 #include "tlm/latency_params.h"
 
@@ -44,6 +47,8 @@ struct SimConfig {
   PlatformParams platform;
   DeviceParams device;  // device.*: ATS of the bus masters
   ScenarioParams scenario;
+  PcieParams pcie;
+  PcieBenchParams pcie_bench;
 
   void describe(ParamRegistry& r);
   // Cross-group checks (each group also validates itself); empty when consistent. The

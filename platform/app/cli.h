@@ -38,6 +38,7 @@ void loadConfig(const CommonOptions& options, platform::SimConfig& config, Param
 int runCommand(const CommonOptions& options);
 int benchCommand(const CommonOptions& options);
 int describeCommand(const CommonOptions& options);
+int calibrateCommand(const CommonOptions& options);
 // `vtdsim serve <QEMU options>`: its own parser (QEMU's single-dash options).
 int serveCommand(int argc, char** argv, int first);
 

@@ -1,6 +1,7 @@
 // vtdsim: the command-line entry point.
 //   vtdsim run      [--config F] [--set k=v]... [--out DIR] [--quiet]   default scenario
 //   vtdsim bench    [--set bench.k=v]...                                 speed ratios
+//   vtdsim calibrate [--set k=v]... [--out DIR]                          CALIBRATION.md sweep
 //   vtdsim describe params|stats|registers                               docs tables
 //   vtdsim serve    <QEMU command line>                                  qtest/QMP front
 #include <systemc>
@@ -18,6 +19,9 @@ void usage(std::ostream& out) {
          "            --config FILE  JSON configuration   --set KEY=VALUE  override one parameter\n"
          "            --out DIR      output folder (default vtdsim-out)   --quiet  no summary\n"
          "  bench     DMAs per host second: IOTLB-hit and miss paths vs a bare LT loop\n"
+         "  calibrate the pcie-bench sweep of CALIBRATION.md (64 B random reads, 4 KiB..64 MiB\n"
+         "            windows, with and without the IOMMU) next to the measurements; writes\n"
+         "            calibration.json and calibration.csv into --out\n"
          "  describe  params|stats|registers: print a generated documentation table\n"
          "  serve     QEMU-compatible front: takes qemu-system-x86_64's options (-machine q35,\n"
          "            -qtest unix:PATH|stdio, -qmp ..., -device intel-iommu,..., -device edu,...)\n"
@@ -36,6 +40,7 @@ int sc_main(int argc, char* argv[]) {
     const vtd::app::CommonOptions options = vtd::app::parseOptions(argc, argv, 2);
     if (command == "run") return vtd::app::runCommand(options);
     if (command == "bench") return vtd::app::benchCommand(options);
+    if (command == "calibrate") return vtd::app::calibrateCommand(options);
     if (command == "describe") return vtd::app::describeCommand(options);
     std::cerr << "vtdsim: unknown command '" << command << "'\n";
     usage(std::cerr);
