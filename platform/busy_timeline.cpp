@@ -10,6 +10,14 @@ uint64_t BusyTimeline::reserve(uint64_t earliest, uint64_t duration, uint64_t ho
     busy_.pop_front();
   if (duration == 0) return earliest;
   booked_ps_ += duration;
+  // In-order requests (the common case): the slot starts at `earliest`, after every booking.
+  if (busy_.empty() || earliest >= busy_.back().end) {
+    if (!busy_.empty() && busy_.back().end == earliest)
+      busy_.back().end += duration;
+    else
+      busy_.push_back(Interval{earliest, earliest + duration});
+    return earliest;
+  }
   // First interval that ends after `earliest` (ends are sorted: the intervals are disjoint).
   auto it = std::upper_bound(busy_.begin(), busy_.end(), earliest,
                              [](uint64_t t, const Interval& i) { return t < i.end; });

@@ -57,12 +57,16 @@ void Memory::transport(int, ::tlm::tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  const uint64_t transfer_ps = (n * ps_per_byte_q10_) >> 10;
+  // sc_time::from_value is costly on this path: the transfer time is kept for the last size.
+  if (n != transfer_size_) {
+    transfer_size_ = n;
+    transfer_time_ = sc_time::from_value((uint64_t(n) * ps_per_byte_q10_) >> 10);
+  }
   if (channel_ps_per_burst_ && (trans.is_read() || trans.is_write())) {
-    const uint64_t arrival = (sc_core::sc_time_stamp() + delay).value();
+    const uint64_t now = sc_core::sc_time_stamp().value();
+    const uint64_t arrival = now + delay.value();
     const uint64_t bursts = (uint64_t(n) + 63) / 64;
-    const uint64_t start =
-        channel_.reserve(arrival, bursts * channel_ps_per_burst_, sc_core::sc_time_stamp().value());
+    const uint64_t start = channel_.reserve(arrival, bursts * channel_ps_per_burst_, now);
     if (start > arrival) {
       ++queued_;
       queue_ps_ += start - arrival;
@@ -71,12 +75,12 @@ void Memory::transport(int, ::tlm::tlm_generic_payload& trans, sc_time& delay) {
   }
   if (trans.is_read()) {
     std::memcpy(trans.get_data_ptr(), bytes_ + a, n);
-    delay += read_latency_ + sc_time::from_value(transfer_ps);
+    delay += read_latency_ + transfer_time_;
     ++reads_;
     bytes_read_ += n;
   } else if (trans.is_write()) {
     std::memcpy(bytes_ + a, trans.get_data_ptr(), n);
-    delay += write_latency_ + sc_time::from_value(transfer_ps);
+    delay += write_latency_ + transfer_time_;
     ++writes_;
     bytes_written_ += n;
   }

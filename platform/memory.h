@@ -57,6 +57,8 @@ class Memory : public sc_core::sc_module {
   uint8_t* bytes_;
   sc_core::sc_time read_latency_, write_latency_;
   uint64_t ps_per_byte_q10_;  // picoseconds per byte, 10 fractional bits
+  unsigned transfer_size_ = ~0u;  // the last access size and its transfer time
+  sc_core::sc_time transfer_time_;
   uint64_t channel_ps_per_burst_;  // channel occupancy of one 64-byte burst (0: unlimited)
   BusyTimeline channel_;
   uint64_t reads_ = 0, writes_ = 0, bytes_read_ = 0, bytes_written_ = 0, errors_ = 0;
