@@ -21,7 +21,6 @@ void InterruptController::deliver(const ApicMessage& m, const sc_core::sc_time& 
   d.delivery_mode = m.delivery_mode;
   d.destination = m.destination;
   ++delivered_;
-  ++per_vector_[d.vector];
   if (pending_.size() >= kMaxPending) {
     pending_.pop_front();
     ++dropped_;
@@ -44,7 +43,6 @@ void InterruptController::describeStats(StatRegistry& r, const std::string& p) c
 
 void InterruptController::resetStats() {
   delivered_ = other_modes_ = dropped_ = 0;
-  per_vector_ = {};
 }
 
 }  // namespace vtd::platform

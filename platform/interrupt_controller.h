@@ -8,7 +8,6 @@
 // match only). Non-fixed delivery modes (SMI, NMI, INIT, ExtINT) are counted and dropped.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -43,7 +42,6 @@ class InterruptController : public sc_core::sc_module, public ApicTarget {
   bool hasPending() const { return !pending_.empty(); }
   DeliveredInterrupt take();
   const sc_core::sc_event& event() const { return event_; }
-  uint64_t countForVector(uint8_t v) const { return per_vector_[v]; }
   uint64_t delivered() const { return delivered_; }
   void describeStats(StatRegistry& r, const std::string& prefix) const;
   void resetStats();
@@ -52,7 +50,6 @@ class InterruptController : public sc_core::sc_module, public ApicTarget {
   LocalApic apic_;
   std::deque<DeliveredInterrupt> pending_;
   sc_core::sc_event event_;
-  std::array<uint64_t, 256> per_vector_{};
   uint64_t delivered_ = 0, other_modes_ = 0, dropped_ = 0;
   static constexpr size_t kMaxPending = 4096;  // beyond this, the oldest are dropped
 };

@@ -59,15 +59,10 @@ void VtdUnit::interruptRequest(const RequesterExtension& req, tlm_generic_payloa
   trans.set_response_status(::tlm::TLM_OK_RESPONSE);  // posted write: blocked ones vanish
   const uint64_t latency_ps = uint64_t((delay - arrival).to_seconds() * 1e12 + 0.5);
   if (r.send) deliver(MsiMessage{r.address, r.data});
-  if (r.posted) {
-    stats_.interrupt_posted_ps += latency_ps;
-    stats_.interrupt_posted_max_ps = std::max(stats_.interrupt_posted_max_ps, latency_ps);
-    ++stats_.interrupts_posted_timed;
-  } else if (r.send) {
-    stats_.interrupt_sent_ps += latency_ps;
-    stats_.interrupt_sent_max_ps = std::max(stats_.interrupt_sent_max_ps, latency_ps);
-    ++stats_.interrupts_sent_timed;
-  }
+  if (r.posted)
+    stats_.interrupt_posted.add(latency_ps);
+  else if (r.send)
+    stats_.interrupt_sent.add(latency_ps);
   current_delay_ = nullptr;
 }
 
@@ -140,10 +135,10 @@ void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
   const TimingStats& timing = timing_;
   r.addDerived(p + "translation_ps", [&timing] { return double(timing.latency_ps[0] + timing.latency_ps[1]); }, "ps", "time DMA and ATS translation requests spent being translated (queue stall, lookups, request processing, walker wait, walk memory reads)");
   const ShellStats& s = stats_;
-  r.addDerived(p + "interrupt_delivery_latency_ns", [&s] { return s.interrupts_sent_timed ? double(s.interrupt_sent_ps) / double(s.interrupts_sent_timed) / 1e3 : 0.0; }, "ns", "mean time from an interrupt write reaching the unit to its message reaching the APICs (remapped, compatibility-format or not remapped; IRTE fetch and IEC lookup included)");
-  r.addDerived(p + "interrupt_delivery_latency_max_ns", [&s] { return double(s.interrupt_sent_max_ps) / 1e3; }, "ns", "longest of those");
-  r.addDerived(p + "interrupt_post_latency_ns", [&s] { return s.interrupts_posted_timed ? double(s.interrupt_posted_ps) / double(s.interrupts_posted_timed) / 1e3 : 0.0; }, "ns", "mean time from an interrupt write reaching the unit to the end of its posted-descriptor update (the notification, when one is sent, leaves at the same time)");
-  r.addDerived(p + "interrupt_post_latency_max_ns", [&s] { return double(s.interrupt_posted_max_ps) / 1e3; }, "ns", "longest of those");
+  r.addDerived(p + "interrupt_delivery_latency_ns", [&s] { return s.interrupt_sent.meanNs(); }, "ns", "mean time from an interrupt write reaching the unit to its message reaching the APICs (remapped, compatibility-format or not remapped; IRTE fetch and IEC lookup included)");
+  r.addDerived(p + "interrupt_delivery_latency_max_ns", [&s] { return double(s.interrupt_sent.max_ps) / 1e3; }, "ns", "longest of those");
+  r.addDerived(p + "interrupt_post_latency_ns", [&s] { return s.interrupt_posted.meanNs(); }, "ns", "mean time from an interrupt write reaching the unit to the end of its posted-descriptor update (the notification, when one is sent, leaves at the same time)");
+  r.addDerived(p + "interrupt_post_latency_max_ns", [&s] { return double(s.interrupt_posted.max_ps) / 1e3; }, "ns", "longest of those");
 }
 
 void VtdUnit::resetStats() {

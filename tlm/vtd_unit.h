@@ -52,8 +52,16 @@ struct ShellStats {
   // msi_out (which the APIC fabric delivers without delay: the LAPIC delivery time) or to
   // the end of the posted-descriptor update; IRTE fetches, the IEC lookup and the
   // descriptor's read-modify-write all count. Blocked interrupts are not timed.
-  uint64_t interrupt_sent_ps = 0, interrupt_sent_max_ps = 0, interrupts_sent_timed = 0;
-  uint64_t interrupt_posted_ps = 0, interrupt_posted_max_ps = 0, interrupts_posted_timed = 0;
+  struct LatencyTally {
+    uint64_t sum_ps = 0, max_ps = 0, count = 0;
+    void add(uint64_t ps) {
+      sum_ps += ps;
+      max_ps = ps > max_ps ? ps : max_ps;
+      ++count;
+    }
+    double meanNs() const { return count ? double(sum_ps) / double(count) / 1e3 : 0.0; }
+  };
+  LatencyTally interrupt_sent, interrupt_posted;
 };
 
 class VtdUnit : public sc_core::sc_module, private InterruptSink, private AccessListener {
