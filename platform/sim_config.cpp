@@ -43,6 +43,7 @@ void SimConfig::describe(ParamRegistry& r) {
   unit.describe(r);
   latency.describe(r, "latency.");
   memory.describe(r, "memory.");
+  uncore.describe(r, "uncore.");
   platform.describe(r, "platform.");
   device.describe(r, "device.");
   scenario.describe(r, "scenario.");

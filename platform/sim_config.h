@@ -1,8 +1,9 @@
 // SimConfig: every parameter of a vtdsim run, grouped as in the JSON file: unit.*,
-// iotlb.*, context_cache.* (the remapping unit), latency.*, memory.*, platform.*,
-// device.*, scenario.*, pcie.* (a device's PCIe link) and pcie_bench.* (the pcie-bench-like
-// workload of `vtdsim calibrate`). Plain structs; one registry describes them all (--config,
-// --set, effective_config.json, docs/params.md).
+// iotlb.*, context_cache.* (the remapping unit), latency.*, memory.*, uncore.* (the root
+// complex's way to memory), platform.*, device.*, scenario.*, pcie.* (a device's PCIe
+// link) and pcie_bench.* (the pcie-bench-like workload of `vtdsim calibrate`). Plain
+// structs; one registry describes them all (--config, --set, effective_config.json,
+// docs/params.md).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "platform/device_tlb.h"
 #include "platform/devices/pcie_bench.h"
 #include "platform/memory.h"
+#include "platform/uncore_path.h"
 #include "platform/pcie/pcie_params.h"
 #include "platform/scenario_params.h"
 #include "tlm/latency_params.h"
@@ -35,15 +37,21 @@ struct PlatformParams {
 };
 
 struct SimConfig {
-  // The run platform's unit is a current server part: interrupt remapping and posted
-  // interrupts on (the model's own UnitParams default to the minimal unit).
+  // The run platform's unit is a Broadwell-EP-like server part (Xeon E5 v4 reports PI in
+  // CAP): interrupt remapping and posted interrupts on (the model's own UnitParams default
+  // to the minimal unit), and the IOTLB the pcie-bench measurements imply (CALIBRATION.md):
+  // a fully associative LRU array of 118 entries, the effective capacity that reproduces
+  // the miss fractions from 512 KiB to 16 MiB within a point (docs/calibration.md).
   SimConfig() {
     unit.unit.interrupt_remapping = true;
     unit.unit.posted_interrupts = true;
+    unit.iotlb.entries = 118;
+    unit.iotlb.ways = 0;
   }
   UnitConfig unit;
   tlm::LatencyParams latency;
   MemoryParams memory;
+  UncoreParams uncore;
   PlatformParams platform;
   DeviceParams device;  // device.*: ATS of the bus masters
   ScenarioParams scenario;

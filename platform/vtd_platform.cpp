@@ -9,6 +9,7 @@ namespace vtd::platform {
 
 VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config)
     : sc_module(name), memory("memory", config.memory),
+      uncore("uncore", config.uncore),
       vtd("vtd", config.unit, config.latency),
       bus("bus", config.memory.size_mib << 20, config.platform.dmar_base,
           config.unit.unit.registerBlockSize()),
@@ -19,7 +20,8 @@ VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& c
   cpu.socket.bind(bus.cpu_in);
   bus.to_memory.bind(memory.port);
   bus.to_dmar.bind(vtd.mmio_in);
-  vtd.mem_out.bind(memory.port);
+  vtd.mem_out.bind(uncore.in);
+  uncore.out.bind(memory.port);
   vtd.msi_out.bind(fabric.msi_in);
   fabric.attach(intc);
   bus.to_ioapic.bind(ioapic.mmio_in);
@@ -50,6 +52,7 @@ DeviceTlbResult VtdPlatform::invalidateDeviceTlb(const DeviceTlbInvalidation& re
 void VtdPlatform::describeStats(StatRegistry& r) const {
   vtd.describeStats(r, "vtd.");
   memory.describeStats(r, "memory.");
+  uncore.describeStats(r, "uncore.");
   intc.describeStats(r, "intc.");
   fabric.describeStats(r, "fabric.");
   ioapic.describeStats(r, "ioapic.");
@@ -61,6 +64,7 @@ void VtdPlatform::describeStats(StatRegistry& r) const {
 void VtdPlatform::resetStats() {
   vtd.resetStats();
   memory.resetStats();
+  uncore.resetStats();
   intc.resetStats();
   fabric.resetStats();
   ioapic.resetStats();

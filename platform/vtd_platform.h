@@ -1,10 +1,11 @@
 // VtdPlatform: the q35-like SystemC assembly. Host CPU -> system bus -> {DRAM, DMAR
 // registers, I/O APIC registers}; bus masters and the I/O APIC -> VT-d unit (dma_in) ->
-// DRAM; VT-d unit (msi_out: remapped interrupts, posted-interrupt notifications, its own
-// event messages) -> APIC fabric -> {the host CPU's interrupt controller (APIC ID 0), one
-// Vcpu per platform.vcpus (APIC IDs 1..n, each a physical CPU running one vCPU, reading
-// its posted-interrupt descriptor from DRAM)}; vCPU LAPICs' EOI broadcasts -> I/O APIC;
-// VT-d unit -> bus masters' device-TLBs (device-TLB invalidate requests, with device.ats).
+// uncore path (uncore.io_read_ns per read) -> DRAM; VT-d unit (msi_out: remapped
+// interrupts, posted-interrupt notifications, its own event messages) -> APIC fabric ->
+// {the host CPU's interrupt controller (APIC ID 0), one Vcpu per platform.vcpus (APIC IDs
+// 1..n, each a physical CPU running one vCPU, reading its posted-interrupt descriptor from
+// DRAM)}; vCPU LAPICs' EOI broadcasts -> I/O APIC; VT-d unit -> bus masters' device-TLBs
+// (device-TLB invalidate requests, with device.ats).
 // Address map: DRAM from 0, I/O APIC at 0xFEC00000, DMAR block at platform.dmar_base,
 // interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit).
 #pragma once
@@ -23,6 +24,7 @@
 #include "platform/memory.h"
 #include "platform/sim_config.h"
 #include "platform/system_bus.h"
+#include "platform/uncore_path.h"
 #include "tlm/vtd_unit.h"
 
 namespace vtd {
@@ -36,6 +38,7 @@ class VtdPlatform : public sc_core::sc_module, private DeviceTlbPort {
   VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config);
 
   Memory memory;
+  UncorePath uncore;  // the unit's way to memory
   tlm::VtdUnit vtd;
   SystemBus bus;
   ApicFabric fabric;

@@ -5,8 +5,8 @@
 // Memory time of table reads is not here: reads go through the memory socket and take
 // whatever the memory answers. CostTimer turns a Cost into picoseconds; the contention
 // (walkers, queue, merging) lives in resource_timelines.h and vtd_unit_timing.cpp.
-// Not here: the PCIe link and the memory's bandwidth (platform/), calibrated defaults
-// (the walker count and queue bound below are placeholders until the calibration).
+// Not here: the PCIe link, the memory's bandwidth and the uncore's read latency
+// (platform/). The walker count is fitted to CALIBRATION.md (docs/calibration.md).
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,7 @@ struct LatencyParams {
   uint32_t request_cycles = 2;         // per request: decode, arbitration
   uint32_t fault_record_cycles = 20;   // writing one fault record
   uint32_t register_access_ns = 100;   // uncached MMIO round trip seen by the CPU
-  uint32_t walkers = 8;                // concurrent page walks (CALIBRATION.md: ~6-9 overlap)
+  uint32_t walkers = 5;                // concurrent page walks (fitted: docs/calibration.md)
   uint32_t request_queue = 64;         // translation requests in flight before backpressure
   double walk_llc_hit_fraction = 0.0;  // coherent walks: share of table reads the LLC serves
   uint32_t walk_llc_ns = 20;           // latency of such a read

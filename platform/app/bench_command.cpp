@@ -2,10 +2,11 @@
 // as a ratio to a bare loosely-timed b_transport loop (same initiator, quantum keeper,
 // memory model) measured in the same run, interleaved round by round so machine noise
 // hits all paths alike. Paths:
-//   bare   initiator -> memory
-//   hit    initiator -> VT-d unit -> memory, 64 B reads inside 4 pages: IOTLB hits (the
+//   bare   initiator -> uncore path -> memory (the same way to memory as the unit's, so
+//          the same latency and quantum syncs per transaction)
+//   hit    initiator -> VT-d unit -> uncore path -> memory, 64 B reads inside 4 pages: IOTLB hits (the
 //          miss path evicts those 4 entries, so each round starts with 4 misses)
-//   miss   initiator -> VT-d unit -> memory, 64 B reads stepping one page at a time over
+//   miss   initiator -> VT-d unit -> uncore path -> memory, 64 B reads stepping one page at a time over
 //          16x the IOTLB's entries with 4-level tables: every request misses and walks;
 //          with the paging-structure caches on (the default) consecutive pages share a
 //          cached PDE and the walk reads the leaf only (walk reads per miss are reported;
@@ -76,10 +77,12 @@ int benchCommand(const CommonOptions& options) {
 
   platform::VtdPlatform top("top", config);
   platform::Memory bare_memory("bare_memory", config.memory);
+  platform::UncorePath bare_uncore("bare_uncore", config.uncore);
   platform::BenchInitiator bare("bare", SourceId::fromBdf(0, 9, 0));
   platform::BenchInitiator hit("hit", SourceId::fromBdf(0, 10, 0));
   platform::BenchInitiator miss("miss", SourceId::fromBdf(0, 11, 0));
-  bare.socket.bind(bare_memory.port);
+  bare.socket.bind(bare_uncore.in);
+  bare_uncore.out.bind(bare_memory.port);
   hit.socket.bind(top.vtd.dma_in);
   miss.socket.bind(top.vtd.dma_in);
 
@@ -143,7 +146,7 @@ int benchCommand(const CommonOptions& options) {
               static_cast<unsigned long long>(bench.transactions), bench.rounds);
   std::printf("  %-6s %16s %12s   %s\n", "path", "DMAs per host s", "ratio", "what");
   auto what = [](BenchPath id) {
-    return id == BenchPath::Bare  ? "LT b_transport loop, quantum keeper, memory model"
+    return id == BenchPath::Bare  ? "LT b_transport loop, quantum keeper, uncore path, memory"
            : id == BenchPath::Hit ? "through the VT-d unit, IOTLB and context-cache hits"
                                   : "through the VT-d unit, IOTLB miss + walk each (see reads per miss)";
   };

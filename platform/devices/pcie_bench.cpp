@@ -29,7 +29,8 @@ void PcieBenchParams::describe(ParamRegistry& r, const std::string& p) {
   r.addReal(p + "device_latency_ns", device_latency_ns, 0.0, 1e6, "ns",
             "the device's own time per request before its TLP reaches the link (DMA engine, "
             "internal buses); fitted so that an unloaded 64 B read without IOMMU takes the 600 ns "
-            "median measured with the NFP6000 (CALIBRATION.md)");
+            "median measured with the NFP6000 (CALIBRATION.md), with the link, "
+            "uncore.io_read_ns and memory.read_latency_ns of the default platform");
   r.addUInt(p + "requests", requests, 1, 1ull << 32, "requests", "requests measured");
   r.addUInt(p + "warmup_requests", warmup_requests, 0, 1ull << 32, "requests",
             "requests issued before measuring (warm caches)");

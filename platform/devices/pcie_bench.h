@@ -40,7 +40,7 @@ struct PcieBenchParams {
   bool sequential = false;         // offsets in order instead of at random
   uint32_t tags = 32;              // outstanding requests
   double issue_gap_ns = 5.0;       // least time between two issues
-  double device_latency_ns = 500;  // the device's own share of each request's latency
+  double device_latency_ns = 300;  // the device's own share of each request's latency
   uint64_t requests = 100000;      // measured
   uint64_t warmup_requests = 10000;
   uint64_t seed = 1;

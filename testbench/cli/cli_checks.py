@@ -46,7 +46,7 @@ def check_run(vtdsim):
         if rows[0] != "stat,value,unit,description" or len(rows) < 50:
             fail("stats.csv is not the long-form table")
         config = json.load(open(os.path.join(out, "effective_config.json")))
-        if config["iotlb"]["entries"] != 128:
+        if config["iotlb"]["entries"] != 118 or config["uncore"]["io_read_ns"] != 200:
             fail("effective_config.json does not hold the defaults")
 
 
