@@ -37,7 +37,9 @@ VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& c
   for (unsigned i = 0; i < config.platform.devices; ++i) {
     devices.push_back(std::make_unique<DmaMaster>(("device" + std::to_string(i)).c_str(),
                                                   deviceSource(i), config.platform.device_gap_ns));
-    devices.back()->socket.bind(vtd.dma_in);
+    links.push_back(std::make_unique<PcieLink>(("link" + std::to_string(i)).c_str(), config.pcie));
+    devices.back()->socket.bind(links.back()->up_in);
+    links.back()->down_out.bind(vtd.dma_in);
     if (config.device.ats) devices.back()->enableAts(config.device);
   }
   vtd.model().setDeviceTlbPort(this);
@@ -57,8 +59,10 @@ void VtdPlatform::describeStats(StatRegistry& r) const {
   fabric.describeStats(r, "fabric.");
   ioapic.describeStats(r, "ioapic.");
   for (size_t i = 0; i < vcpus.size(); ++i) vcpus[i]->describeStats(r, "vcpu" + std::to_string(i) + ".");
-  for (size_t i = 0; i < devices.size(); ++i)
+  for (size_t i = 0; i < devices.size(); ++i) {
     devices[i]->describeStats(r, "device" + std::to_string(i) + ".");
+    links[i]->describeStats(r, "link" + std::to_string(i) + ".");
+  }
 }
 
 void VtdPlatform::resetStats() {
@@ -70,6 +74,7 @@ void VtdPlatform::resetStats() {
   ioapic.resetStats();
   for (auto& v : vcpus) v->resetStats();
   for (auto& d : devices) d->resetStats();
+  for (auto& l : links) l->resetStats();
 }
 
 }  // namespace vtd::platform

@@ -1,11 +1,11 @@
 // VtdPlatform: the q35-like SystemC assembly. Host CPU -> system bus -> {DRAM, DMAR
-// registers, I/O APIC registers}; bus masters and the I/O APIC -> VT-d unit (dma_in) ->
-// uncore path (uncore.io_read_ns per read) -> DRAM; VT-d unit (msi_out: remapped
-// interrupts, posted-interrupt notifications, its own event messages) -> APIC fabric ->
-// {the host CPU's interrupt controller (APIC ID 0), one Vcpu per platform.vcpus (APIC IDs
-// 1..n, each a physical CPU running one vCPU, reading its posted-interrupt descriptor from
-// DRAM)}; vCPU LAPICs' EOI broadcasts -> I/O APIC; VT-d unit -> bus masters' device-TLBs
-// (device-TLB invalidate requests, with device.ats).
+// registers, I/O APIC registers}; bus masters (each over its own PCIe link, pcie.*) and
+// the I/O APIC -> VT-d unit (dma_in) -> uncore path (uncore.io_read_ns per read) -> DRAM;
+// VT-d unit (msi_out: remapped interrupts, posted-interrupt notifications, its own event
+// messages) -> APIC fabric -> {the host CPU's interrupt controller (APIC ID 0), one Vcpu
+// per platform.vcpus (APIC IDs 1..n, each a physical CPU running one vCPU, reading its
+// posted-interrupt descriptor from DRAM)}; vCPU LAPICs' EOI broadcasts -> I/O APIC; VT-d
+// unit -> bus masters' device-TLBs (device-TLB invalidate requests, with device.ats).
 // Address map: DRAM from 0, I/O APIC at 0xFEC00000, DMAR block at platform.dmar_base,
 // interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit).
 #pragma once
@@ -22,6 +22,7 @@
 #include "platform/host_cpu.h"
 #include "platform/interrupt_controller.h"
 #include "platform/memory.h"
+#include "platform/pcie/pcie_link.h"
 #include "platform/sim_config.h"
 #include "platform/system_bus.h"
 #include "platform/uncore_path.h"
@@ -47,6 +48,7 @@ class VtdPlatform : public sc_core::sc_module, private DeviceTlbPort {
   IoApic ioapic;
   std::vector<std::unique_ptr<Vcpu>> vcpus;
   std::vector<std::unique_ptr<DmaMaster>> devices;
+  std::vector<std::unique_ptr<PcieLink>> links;  // links[i]: devices[i] to the root complex
 
   static constexpr uint32_t kHostApicId = 0;
   static SourceId deviceSource(unsigned index) { return SourceId::fromBdf(0, 4 + index, 0); }

@@ -190,6 +190,9 @@ GOLDEN_KEYS = {
     "vtd.post_notifications": 0.0, "vtd.post_suppressed": 0.0, "vtd.int_cache_lookup": 0.0,
     "vcpu0.scheduler.slices": 0.0, "vcpu0.scheduler.interrupt_wakeups": 0.0,
     "vtd.interrupt_post_latency_ns": 0.01, "scenario.msi_latency_mean_ns": 0.01,
+    # the device's PCIe link: requests split at MPS/MRRS, completions, bytes on the wire
+    "link0.read_requests": 0.0, "link0.write_requests": 0.0, "link0.completions": 0.0,
+    "link0.upstream_bytes": 0.0, "link0.downstream_bytes": 0.0,
 }
 
 
