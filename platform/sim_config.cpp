@@ -23,7 +23,7 @@ void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "packets", packets, 0, 1ull << 40, "packets", "packets the device moves");
   r.addUInt(p + "packet_bytes", packet_bytes, 1, 2048, "bytes", "bytes per packet");
   r.addUInt(p + "ring_entries", ring_entries, 1, 256, "descriptors", "descriptor ring size (one 4 KiB page)");
-  r.addReal(p + "rx_fraction", rx_fraction, 0.0, 1.0, "", "share of packets written by the device (receive)");
+  r.addReal(p + "rx_fraction", rx_fraction, 0.0, 1.0, "ratio", "share of packets written by the device (receive)");
   r.addUInt(p + "interrupt_every", interrupt_every, 0, 1u << 30, "packets", "packets per device MSI (0: none)");
   r.addUInt(p + "stray_dmas", stray_dmas, 0, 1000, "DMAs", "DMAs beyond guest RAM at the end (each must fault)");
   r.addUInt(p + "seed", seed, 0, ~0ull, "", "seed of buffer placement and the rx/tx choice");
@@ -35,7 +35,7 @@ void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
               "how the device's MSIs are delivered: posted to the guest's vCPU (needs unit.posted_interrupts), remapped to the host CPU (needs unit.interrupt_remapping), direct (no interrupt remapping); auto picks the first the unit offers");
   r.addUInt(p + "vcpu_run_ns", vcpu_run_ns, 0, 1ull << 40, "ns", "mean time slice of the guest's vCPU (exponential)");
   r.addUInt(p + "vcpu_preempt_ns", vcpu_preempt_ns, 0, 1ull << 40, "ns", "mean time a preempted vCPU waits for its CPU (exponential)");
-  r.addReal(p + "vcpu_preempt_fraction", vcpu_preempt_fraction, 0.0, 1.0, "", "share of time slices that end in a preemption; the others end with the guest halting");
+  r.addReal(p + "vcpu_preempt_fraction", vcpu_preempt_fraction, 0.0, 1.0, "ratio", "share of time slices that end in a preemption; the others end with the guest halting");
   r.addUInt(p + "vcpu_halt_timeout_ns", vcpu_halt_timeout_ns, 1, 1ull << 40, "ns", "a halted guest's timer wakes it after this if no interrupt does");
 }
 

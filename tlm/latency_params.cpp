@@ -16,7 +16,7 @@ void LatencyParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "register_access_ns", register_access_ns, 0, 100000, "ns", "register access time seen by the CPU");
   r.addUInt(p + "walkers", walkers, 1, 1024, "walkers", "page walkers: walks in flight at once (an IOTLB miss waits for a free one). Fitted to the 64 MiB bandwidth of CALIBRATION.md (35 % of the no-IOMMU figure)");
   r.addUInt(p + "request_queue", request_queue, 1, 1u << 20, "requests", "translation requests in flight (arrived, not completed) before a new one is held back (backpressure to the requester)");
-  r.addReal(p + "walk_llc_hit_fraction", walk_llc_hit_fraction, 0.0, 1.0, "", "share of table reads by walks that hit the last-level cache, when walks are coherent (unit.coherent, ECAP.C)");
+  r.addReal(p + "walk_llc_hit_fraction", walk_llc_hit_fraction, 0.0, 1.0, "ratio", "share of table reads by walks that hit the last-level cache, when walks are coherent (unit.coherent, ECAP.C)");
   r.addUInt(p + "walk_llc_ns", walk_llc_ns, 0, 100000, "ns", "latency of a table read served by the last-level cache (instead of the memory's)");
   r.addUInt(p + "walk_llc_seed", walk_llc_seed, 0, ~0ull, "", "seed of the choice of table reads that hit the last-level cache");
   r.addUInt(p + "invalidation_entry_cycles", invalidation_entry_cycles, 0, 100000, "cycles", "cost per cache entry an invalidation removes (IOTLB, context, paging-structure and interrupt-entry caches), added to the register write that started it");

@@ -271,6 +271,39 @@ def check_docs(vtdsim, docs):
     print("docs tables are current")
 
 
+# Timing parameters (issue 6): every one has a default, a description, and a unit when it
+# is a quantity (seeds and on/off switches are not).
+TIMING_GROUPS = ("latency.", "memory.", "uncore.", "pcie.", "pcie_bench.", "platform.quantum_ns",
+                 "platform.device_gap_ns")
+
+
+def check_timing_params(vtdsim):
+    p = run([vtdsim, "describe", "params"])
+    if p.returncode != 0:
+        fail(f"describe params: {p.stderr}")
+    bad, seen = [], 0
+    for line in p.stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or not cells[0].startswith("`"):
+            continue
+        name, kind, default, _, unit, description = cells
+        name = name.strip("`")
+        if not (name.startswith(TIMING_GROUPS) or name.endswith(".lookup_cycles")):
+            continue
+        seen += 1
+        if not default:
+            bad.append(f"{name}: no default")
+        if len(description) < 10:
+            bad.append(f"{name}: no description")
+        if kind in ("uint", "real") and not unit and not name.endswith("seed"):
+            bad.append(f"{name}: no unit")
+    if seen < 40:
+        fail(f"only {seen} timing parameters found: has describe params changed its table?")
+    if bad:
+        fail("timing parameters incomplete:\n  " + "\n  ".join(bad))
+    print(f"{seen} timing parameters, each with a default, a description and a unit")
+
+
 def check_layering(source):
     pattern = re.compile(r'#\s*include\s*[<"](systemc|tlm)')
     hits = []
@@ -294,7 +327,8 @@ def main():
         sys.exit(2)
     what, args = sys.argv[1], sys.argv[2:]
     {"run": check_run, "checker": check_checker, "bad-input": check_bad_input, "golden": check_golden,
-     "golden-update": update_golden, "interrupts": check_interrupts, "bench": check_bench, "docs": check_docs, "layering": check_layering}[what](*args)
+     "golden-update": update_golden, "interrupts": check_interrupts, "bench": check_bench, "docs": check_docs, "layering": check_layering,
+     "timing-params": check_timing_params}[what](*args)
 
 
 if __name__ == "__main__":
