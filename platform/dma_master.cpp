@@ -37,6 +37,13 @@ bool DmaMaster::perform(const DmaOp& op) {
       std::memset(buffer_.data(), int(op.value & 0xFF), size);
   }
   sc_time delay = keeper_.get_local_time();
+  if (op.not_before_ps) {  // pacing: idle until the operation's time has come
+    const uint64_t now = (sc_core::sc_time_stamp() + delay).value();
+    if (op.not_before_ps > now) {
+      delay += sc_time::from_value(op.not_before_ps - now);
+      stats_.paced_ps += op.not_before_ps - now;
+    }
+  }
   const sc_time issued = delay;
   if (op.kind == DmaOp::Msi && msi_observer_) msi_observer_(sc_core::sc_time_stamp() + issued);
   const bool ok = transfer(op, size, delay);
@@ -66,7 +73,9 @@ bool DmaMaster::access(::tlm::tlm_command command, uint64_t address, unsigned ch
                        uint32_t length, AddressType at, sc_time& delay) {
   extension_.at = at;
   tlm::fillPayload(payload_, command, address, data, length);
+  if (observer_) observer_->beforeTransfer();
   socket->b_transport(payload_, delay);
+  if (observer_) observer_->afterTransfer();
   extension_.at = AddressType::Untranslated;
   return payload_.is_response_ok();
 }
@@ -133,12 +142,17 @@ void DmaMaster::run() {
     // first waits (e.g. at time 0) must not be lost.
     while (!program_) sc_core::wait(start_);
     keeper_.reset();
+    const sc_time start = sc_core::sc_time_stamp();
+    program_->now_ps_ = start.value();
+    program_->started(start.value());
     DmaOp op;
     while (program_->next(op)) {
       const bool ok = perform(op);
+      program_->now_ps_ = (sc_core::sc_time_stamp() + keeper_.get_local_time()).value();
       program_->completed(op, ok, buffer_.data());
     }
     keeper_.sync();
+    stats_.active_ps += (sc_core::sc_time_stamp() - start).value();
     program_ = nullptr;
     done_.notify(sc_core::SC_ZERO_TIME);
   }
@@ -152,6 +166,8 @@ void DmaMaster::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "bytes", stats_.bytes, "bytes", "bytes read or written by DMA");
   r.addCounter(p + "errors", stats_.errors, "operations", "operations answered with an error");
   r.addCounter(p + "max_latency_ps", stats_.max_latency_ps, "ps", "longest operation");
+  r.addCounter(p + "paced_ps", stats_.paced_ps, "ps", "time the device held operations back to pace itself (line rate)");
+  r.addCounter(p + "active_ps", stats_.active_ps, "ps", "time from the start of the device's program to its end");
   r.addCounter(p + "atc_lookups", stats_.atc_lookups, "lookups",
                "device-TLB lookups (one per 4 KiB piece of a read or write)");
   r.addCounter(p + "atc_hits", stats_.atc_hits, "lookups", "device-TLB hits");

@@ -10,8 +10,10 @@
 // (R=W=0, U=1, UR/CA, a write to a read-only entry) as an untranslated request, which the
 // unit translates and checks itself. MSIs are always untranslated. Invalidate requests
 // from the unit (invalidateAtc) drop entries at once and are answered unless the device is
-// set to time out. Not modelled: outstanding requests, PCIe link timing (later issues),
-// page requests (PRI).
+// set to time out. An operation may carry a simulated time before which it must not start
+// (not_before_ps): a device pacing itself to its line rate idles until then. A
+// TransferObserver sees each TLM call begin and end (per-device shares of the unit's
+// counters). Not modelled: outstanding requests, page requests (PRI).
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -40,22 +42,48 @@ struct DmaOp {
   uint32_t size = 0;     // bytes (Msi: always 4)
   uint32_t value = 0;    // Msi: message data; Write: fill byte in bits 7:0
   const uint8_t* data = nullptr;  // Write: bytes to send instead of the fill byte
+  uint64_t not_before_ps = 0;     // absolute simulated time (ps) the operation waits for
 };
 
 class DmaProgram {
  public:
   virtual ~DmaProgram() = default;
+  // Called once when the master starts the program, with the simulated time (ps).
+  virtual void started(uint64_t now_ps) { (void)now_ps; }
   // The next operation; false when the program is finished.
   virtual bool next(DmaOp& op) = 0;
   // After each operation: whether it completed without error and, for reads, the data.
   virtual void completed(const DmaOp& op, bool ok, const uint8_t* data) {
     (void)op, (void)ok, (void)data;
   }
+
+ protected:
+  // The master's simulated time (ps) when it called next() or completed(): a device's own
+  // clock, up to a quantum ahead of the kernel's.
+  uint64_t nowPs() const { return now_ps_; }
+  // For programs that run other programs: hands the time on.
+  static void passTime(DmaProgram& to, uint64_t now_ps) { to.now_ps_ = now_ps; }
+
+ private:
+  friend class DmaMaster;
+  uint64_t now_ps_ = 0;
+};
+
+// Sees each TLM call of a master begin and end. The device path (PCIe link, unit, uncore,
+// memory) answers b_transport without waiting, so nothing else runs in between: counters
+// of shared modules that move between the two calls moved for this master.
+class TransferObserver {
+ public:
+  virtual ~TransferObserver() = default;
+  virtual void beforeTransfer() = 0;
+  virtual void afterTransfer() = 0;
 };
 
 struct DmaMasterStats {
   uint64_t ops = 0, reads = 0, writes = 0, msis = 0, bytes = 0, errors = 0;
   uint64_t latency_ps = 0, max_latency_ps = 0;  // time each operation took (issue to completion)
+  uint64_t paced_ps = 0;  // time spent waiting for operations' not_before times
+  uint64_t active_ps = 0;  // time from the last program's start to its end
   // ATS (device.ats): device-TLB lookups per 4 KiB piece, requests by address type
   uint64_t atc_lookups = 0, atc_hits = 0, atc_fills = 0;
   uint64_t translation_requests = 0, translation_failures = 0;  // failures: UR, CA, bad entry
@@ -84,6 +112,7 @@ class DmaMaster : public sc_core::sc_module {
   const DeviceTlb* deviceTlb() const { return atc_.get(); }
   // An ATS invalidate request from the remapping unit (through the platform's port).
   DeviceTlbResult invalidateAtc(const DeviceTlbInvalidation& request);
+  void setTransferObserver(TransferObserver* observer) { observer_ = observer; }
   // Starts `program` (the master must be idle); done() fires when it has finished.
   void start(DmaProgram& program);
   bool busy() const { return program_ != nullptr; }
@@ -112,6 +141,7 @@ class DmaMaster : public sc_core::sc_module {
   bool ats_timeout_ = false;
   uint64_t completion_entry_ = 0;  // data of a translation request
   std::function<void(const sc_core::sc_time&)> msi_observer_;
+  TransferObserver* observer_ = nullptr;
 };
 
 }  // namespace vtd::platform

@@ -52,6 +52,11 @@ class ParamRegistry {
   template <class Enum>
   void addChoice(const std::string& path, Enum& value,
                  std::vector<std::pair<std::string, Enum>> choices, const std::string& description);
+  // A non-empty list of choices: "a,b,c" on the command line, that string or an array of
+  // strings in JSON.
+  template <class Enum>
+  void addChoiceList(const std::string& path, std::vector<Enum>& value,
+                     std::vector<std::pair<std::string, Enum>> choices, const std::string& description);
 
   // Strict loading: every leaf of `config` must name a registered parameter.
   void loadJson(const nlohmann::json& config);
@@ -106,6 +111,54 @@ void ParamRegistry::addChoice(const std::string& path, Enum& value,
   info.setJson = [set](const nlohmann::json& j) {
     if (!j.is_string()) throw ConfigError("expected a string");
     set(j.get<std::string>());
+  };
+  add(std::move(info));
+}
+
+template <class Enum>
+void ParamRegistry::addChoiceList(const std::string& path, std::vector<Enum>& value,
+                                  std::vector<std::pair<std::string, Enum>> choices,
+                                  const std::string& description) {
+  std::vector<std::string> names;
+  for (auto& c : choices) names.push_back(c.first);
+  ParamInfo info;
+  info.path = path;
+  info.type = "list";
+  info.description = description;
+  info.range = "comma-separated " + choiceList(names);
+  info.get = [&value, choices]() {
+    std::string text;
+    for (Enum v : value)
+      for (auto& c : choices)
+        if (c.second == v) text += (text.empty() ? "" : ",") + c.first;
+    return nlohmann::json(text);
+  };
+  auto one = [choices, names](const std::string& text) {
+    for (auto& c : choices)
+      if (c.first == text) return c.second;
+    throw ConfigError("'" + text + "' is not one of " + choiceList(names));
+  };
+  auto set = [&value, one](const std::string& text) {
+    std::vector<Enum> parsed;
+    size_t start = 0;
+    for (;;) {
+      const size_t comma = text.find(',', start);
+      parsed.push_back(one(text.substr(start, comma == std::string::npos ? comma : comma - start)));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    value = std::move(parsed);
+  };
+  info.setText = set;
+  info.setJson = [&value, set, one](const nlohmann::json& j) {
+    if (j.is_string()) return set(j.get<std::string>());
+    if (!j.is_array() || j.empty()) throw ConfigError("expected a string or a non-empty array of strings");
+    std::vector<Enum> parsed;
+    for (const auto& e : j) {
+      if (!e.is_string()) throw ConfigError("expected a string or a non-empty array of strings");
+      parsed.push_back(one(e.get<std::string>()));
+    }
+    value = std::move(parsed);
   };
   add(std::move(info));
 }
