@@ -27,7 +27,7 @@ namespace vtd::platform {
 
 struct PlatformParams {
   uint64_t dmar_base = 0xFED9'0000;  // q35's DMAR base
-  uint32_t devices = 1;              // bus masters at 00:04.0, 00:05.0, ...
+  uint32_t devices = 1;              // bus masters at 00:04.0, 00:05.0, ... (raised by `run`)
   uint32_t quantum_ns = 1000;        // temporal-decoupling quantum
   uint32_t device_gap_ns = 0;        // idle time a device spends between operations
   uint32_t vcpus = 1;                // physical CPUs running one vCPU each (APIC IDs 1..n)
@@ -62,6 +62,11 @@ struct SimConfig {
   // Cross-group checks (each group also validates itself); empty when consistent. The
   // scenario group is checked only for commands that run the embedded scenario.
   std::vector<std::string> validate(bool check_scenario = true) const;
+  // The scenario's own checks (part of validate()).
+  std::vector<std::string> validateScenario() const;
+  // Gives the platform what the scenario needs: a bus master per device
+  // (scenario.vms x scenario.devices_per_vm) and, when it has vCPUs at all, one per VM.
+  void fitPlatformToScenario();
 };
 
 }  // namespace vtd::platform

@@ -32,6 +32,7 @@ void loadConfig(const CommonOptions& options, platform::SimConfig& config, Param
   config.describe(registry);
   if (!options.config_file.empty()) registry.loadFile(options.config_file);
   for (const auto& s : options.sets) registry.setOverride(s);
+  if (options.check_scenario) config.fitPlatformToScenario();
   const auto errors = config.validate(options.check_scenario);
   if (!errors.empty()) {
     std::string text = "invalid configuration:";

@@ -1,8 +1,10 @@
-// `vtdsim run`: elaborate the platform, run the embedded KVM passthrough scenario, print
-// the summary table, write stats.json, stats.csv and effective_config.json.
+// `vtdsim run`: elaborate the platform, run the KVM passthrough scenario (its VMs, devices
+// and workloads as scenario.* says), print the summary table with a row per device (and per
+// VM), write stats.json, stats.csv and effective_config.json.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "model/common/stat_registry.h"
@@ -18,33 +20,51 @@ using platform::withThousands;
 
 namespace {
 
-void describeScenario(StatRegistry& r, const ScenarioReport& s, const double& total_host_s) {
-  r.addCounter("scenario.packets", s.packets, "packets", "packets the device moved");
-  r.addCounter("scenario.rx_packets", s.rx_packets, "packets", "packets written by the device");
-  r.addCounter("scenario.tx_packets", s.tx_packets, "packets", "packets read by the device");
-  r.addCounter("scenario.device_msis", s.device_msis, "MSIs", "MSIs the device sent");
-  r.addCounter("scenario.device_interrupts", s.device_interrupts, "interrupts", "device MSIs serviced by the host (remapped or direct delivery)");
-  r.addCounter("scenario.guest_interrupts", s.guest_interrupts, "interrupts", "device interrupts the guest's vCPU took (posted delivery)");
-  const auto& l = s.msi_latency;
-  r.addDerived("scenario.msi_latency_mean_ns", [&l] { return l.mean_ns; }, "ns", "mean time from the device issuing an MSI to the guest taking its vector (posted delivery) or to its arrival at the host CPU's APIC (remapped, direct)");
-  r.addDerived("scenario.msi_latency_p50_ns", [&l] { return l.p50_ns; }, "ns", "median of that time");
-  r.addDerived("scenario.msi_latency_p99_ns", [&l] { return l.p99_ns; }, "ns", "99th percentile of that time");
-  r.addDerived("scenario.msi_latency_max_ns", [&l] { return l.max_ns; }, "ns", "longest of that time");
-  r.addCounter("scenario.msi_latency_before_issue", l.before_issue, "MSIs", "MSIs delivered at a simulated time before their issue time (the device runs up to platform.quantum_ns ahead; counted as 0 ns)");
-  r.addCounter("scenario.fault_interrupts", s.fault_interrupts, "interrupts", "fault events serviced by the host");
-  r.addCounter("scenario.fault_records", s.fault_records, "records", "fault records read and cleared by the host's handler");
-  r.addCounter("scenario.stray_blocked", s.stray_blocked, "DMAs", "stray DMAs beyond guest RAM that were blocked");
-  r.addDerived("scenario.checks_passed", [&s] { return s.ok ? 1.0 : 0.0; }, "bool", "1 when every end-of-run check passed");
-  r.addDerived("sim.setup_ns", [&s] { return s.setup_time.to_seconds() * 1e9; }, "ns", "simulated time of the host's bring-up and VM setup");
-  r.addDerived("sim.dma_phase_ns", [&s] { return (s.dma_end - s.dma_start).to_seconds() * 1e9; }, "ns", "simulated time of the DMA phase");
-  r.addDerived("sim.dma_phase_host_s", [&s] { return s.dma_host_seconds; }, "s", "host (wall-clock) time of the DMA phase");
-  r.addDerived("sim.host_s", [&total_host_s] { return total_host_s; }, "s", "host (wall-clock) time of the whole simulation");
-}
-
 std::string percent(double num, double den) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f %%", den > 0 ? 100.0 * num / den : 0.0);
   return b;
+}
+
+// Hit rate of a share, or "-" when its requests were not translated (IOMMU off, pass-through).
+std::string hitRate(const platform::UnitCounts& u) {
+  return u.iotlb_lookup ? percent(double(u.iotlb_hit), double(u.iotlb_lookup)) : "-";
+}
+
+void printHeader(const ScenarioReport& rep) {
+  std::map<std::string, unsigned> kinds;
+  for (const auto& d : rep.devices) ++kinds[d.workload];
+  std::string what;
+  for (const auto& [kind, n] : kinds) what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
+  const size_t vms = rep.vms.size();
+  std::cout << "vtdsim run: " << vms << (vms == 1 ? " KVM guest" : " KVM guests") << ", " << rep.devices.size()
+            << (rep.devices.size() == 1 ? " assigned device (" : " assigned devices (") << what << "), IOMMU "
+            << rep.iommu << "\n\n";
+}
+
+// One row per device, then per VM when there are several: what an architect compares
+// across workloads (payload rate over simulated time, IOTLB behaviour of its DMA).
+void printDevices(const ScenarioReport& rep) {
+  std::printf("\n  %-7s %-3s %-8s %22s %14s %9s %10s %11s\n", "device", "VM", "workload", "work done", "payload B",
+              "Gb/s", "IOTLB hit", "misses/MiB");
+  for (const auto& d : rep.devices) {
+    const std::string units = withThousands(d.units) + " " + d.unit_name;
+    std::printf("  %-7u %-3u %-8s %22s %14s %9.2f %10s %11.1f\n", d.index, d.vm, d.workload.c_str(), units.c_str(),
+                withThousands(d.payload_bytes).c_str(), d.gbps(),
+                hitRate(d.unit).c_str(), d.unit.missesPerMib());
+  }
+  const double ns = rep.dmaPhaseNs();
+  auto gbps = [ns](uint64_t bytes) { return ns > 0 ? double(bytes) * 8.0 / ns : 0.0; };
+  if (rep.vms.size() > 1)
+    for (const auto& v : rep.vms)
+      std::printf("  %-7s %-3u %-8s %22s %14s %9.2f %10s %11.1f\n", "all", v.index, "", "",
+                  withThousands(v.payload_bytes).c_str(), gbps(v.payload_bytes),
+                  hitRate(v.unit).c_str(), v.unit.missesPerMib());
+  if (rep.devices.size() > 1)
+    std::printf("  %-7s %-3s %-8s %22s %14s %9.2f %10s %11.1f\n", "all", "all", "", "",
+                withThousands(rep.payload_bytes).c_str(), gbps(rep.payload_bytes),
+                hitRate(rep.unit).c_str(), rep.unit.missesPerMib());
+  std::printf("  (Gb/s: payload per simulated time each device worked; rows \"all\": over the DMA phase)\n\n");
 }
 
 void printSummary(const StatRegistry& st, const ScenarioReport& rep, double host_s) {
@@ -53,10 +73,11 @@ void printSummary(const StatRegistry& st, const ScenarioReport& rep, double host
   const double dma_host_s = rep.dma_host_seconds;
   const uint64_t dmas = v("vtd.dma_requests");
   char line[256];
-  std::cout << "vtdsim run: KVM guest, one assigned NIC-like device (embedded default scenario)\n\n";
+  printHeader(rep);
   auto row = [](const char* k, const std::string& val) { std::printf("  %-28s %s\n", k, val.c_str()); };
-  row("packets", withThousands(rep.packets) + "  (" + withThousands(rep.rx_packets) + " rx, " +
-                     withThousands(rep.tx_packets) + " tx)");
+  if (rep.packets)
+    row("packets", withThousands(rep.packets) + "  (" + withThousands(rep.rx_packets) + " rx, " +
+                       withThousands(rep.tx_packets) + " tx)");
   row("DMAs through the unit", withThousands(dmas));
   row("DMA bytes", withThousands(v("vtd.dma_bytes")));
   row("translations", withThousands(v("vtd.translations")));
@@ -112,6 +133,7 @@ void printSummary(const StatRegistry& st, const ScenarioReport& rep, double host
   row("host time", line);
   std::snprintf(line, sizeof line, "%.2f M", dma_host_s > 0 ? double(dmas) / dma_host_s / 1e6 : 0.0);
   row("simulated DMAs per host s", line);
+  printDevices(rep);
   row("checks", rep.ok ? "passed" : "FAILED");
   for (const auto& p : rep.problems) std::cout << "    - " << p << "\n";
   for (const auto& f : rep.fault_log) std::cout << "    host fault handler: " << f << "\n";
@@ -137,12 +159,16 @@ int runCommand(const CommonOptions& options) {
   StatRegistry stats;
   top.describeStats(stats);
   scenario.describeStats(stats);
-  describeScenario(stats, report, host_s);
+  stats.addDerived("sim.host_s", [&host_s] { return host_s; }, "s", "host (wall-clock) time of the whole simulation");
 
   nlohmann::json meta;
   meta["tool"] = "vtdsim";
   meta["command"] = "run";
   meta["scenario"] = "kvm_passthrough";
+  meta["devices"] = nlohmann::json::array();
+  for (const auto& d : report.devices)
+    meta["devices"].push_back({{"index", d.index}, {"vm", d.vm}, {"workload", d.workload}});
+  meta["iommu"] = report.iommu;
   meta["checks_passed"] = report.ok;
   meta["problems"] = report.problems;
   meta["simulated_ns"] = sc_core::sc_time_stamp().to_seconds() * 1e9;
