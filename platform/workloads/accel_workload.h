@@ -43,8 +43,9 @@ class AccelWorkload final : public ProgramWorkload, private AccelGuestHook {
   };
   const std::vector<Pair>& pairs() const { return pairs_; }
 
- private:
   DmaProgram& program() override { return *program_; }
+
+ private:
   void jobDone(uint64_t job, uint32_t slot) override;
   void submit(uint64_t job);
   Buffer makeBuffer(WorkloadContext& c, uint64_t bytes);

@@ -44,8 +44,9 @@ class NicWorkload final : public ProgramWorkload, private NicGuestHook {
   // The buffer (guest-physical) each slot of a ring holds now.
   const std::vector<uint64_t>& posted(unsigned ring) const { return posted_[ring]; }
 
- private:
   DmaProgram& program() override { return *program_; }
+
+ private:
   void packetDone(unsigned ring, uint32_t slot, uint64_t packet, bool rx, uint32_t bytes) override;
   void writeDescriptor(unsigned ring, uint32_t slot, uint64_t buffer_gpa, uint16_t length, uint8_t flags);
   void problem(const std::string& what);

@@ -43,8 +43,9 @@ class NvmeWorkload final : public ProgramWorkload, private NvmeGuestHook {
   uint64_t sqGpa() const { return sq_; }
   uint64_t cqGpa() const { return cq_; }
 
- private:
   DmaProgram& program() override { return *program_; }
+
+ private:
   void commandDone(uint64_t command, uint32_t slot) override;
   void submit(uint64_t command);
   void problem(const std::string& what);

@@ -54,7 +54,7 @@ PrpWalker::PrpWalker(uint64_t prp1, uint64_t prp2, uint64_t bytes)
 }
 
 bool PrpWalker::needsList(uint64_t& address, uint32_t& entries) const {
-  if (!first_done_ || !listed_ || !pages_left_ || next_entry_ < entries_.size()) return false;
+  if (!listed_ || !pages_left_ || next_entry_ < entries_.size()) return false;
   address = list_address_;
   // The list starts at PRP2's offset; a page holds the rest of its entries. Where more
   // pages follow than fit, the page's last entry is the pointer to the next list page.

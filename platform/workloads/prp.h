@@ -5,8 +5,9 @@
 // that ends in the next page puts that page in PRP2; a longer one makes PRP2 point to a
 // list of the remaining pages, and when they do not fit one list page its last entry
 // points to the next list page. Device side: PrpWalker follows the same rules with no
-// knowledge of the guest: it says which list reads it needs and which data segments
-// (address, length) come out, one page at most each.
+// knowledge of the guest: it says which list reads it needs (a list page's entries before
+// the data they describe, as a controller parses the pointers before moving data) and
+// which data segments (address, length) come out, one page at most each.
 #pragma once
 
 #include <cstddef>

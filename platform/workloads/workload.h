@@ -74,10 +74,8 @@ class ProgramWorkload : public Workload {
   uint64_t activePs() const override { return master_->stats().active_ps; }
   uint32_t straysIssued() const override;
   uint32_t straysBlocked() const override;
-
- protected:
+  // The device's program (valid after setUp()); start() runs it with its stray tail.
   virtual DmaProgram& program() = 0;
-  DmaMaster& master() { return *master_; }
 
  private:
   DmaMaster* master_;

@@ -4,6 +4,7 @@
   cli_checks.py run VTDSIM                 `vtdsim run` works and writes its three files
   cli_checks.py bad-input VTDSIM           bad options/configurations exit 2 naming the problem
   cli_checks.py interrupts VTDSIM          the default scenario's MSIs in each delivery mode add up
+  cli_checks.py workloads VTDSIM           each workload runs through `vtdsim run`, with figures per device and VM
   cli_checks.py golden VTDSIM CONFIG GOLDEN  statistics match the golden file within tolerance
   cli_checks.py golden-update VTDSIM CONFIG GOLDEN   rewrite the golden file (by hand only)
   cli_checks.py bench VTDSIM               `vtdsim bench` runs its three paths as intended
@@ -120,6 +121,66 @@ def check_interrupts(vtdsim):
             print(f"ok: {mode}: {msis} MSIs accounted for")
 
 
+# Each workload through `vtdsim run` (small): the checks pass, each device reports its work,
+# payload rate and IOTLB figures, the summary prints a row per device; two VMs report per
+# VM; the same workload with the IOMMU off moves the same payload with no lookups.
+WORKLOAD_RUNS = {
+    "nic": ["scenario.packets=5000", "nic.rx_buffers=page_pool", "nic.sizes=imix", "nic.line_gbps=100"],
+    "nvme": ["nvme.commands=500", "nvme.block_bytes=65536"],
+    "accel": ["accel.jobs=10", "accel.job_bytes=262144", "accel.output_ratio=0.5"],
+    "bench": ["pcie_bench.requests=5000", "pcie_bench.warmup_requests=500", "pcie_bench.window_kib=2048"],
+}
+
+
+def run_stats(vtdsim, sets, quiet=True):
+    with tempfile.TemporaryDirectory() as out:
+        args = [vtdsim, "run", "--out", out] + (["--quiet"] if quiet else [])
+        for s in sets:
+            args += ["--set", s]
+        p = run(args)
+        if p.returncode != 0:
+            fail(f"vtdsim run {' '.join(sets)} exited {p.returncode}: {p.stdout[-2000:]} {p.stderr}")
+        return json.load(open(os.path.join(out, "stats.json"))), p.stdout
+
+
+def check_workloads(vtdsim):
+    for kind, sets in WORKLOAD_RUNS.items():
+        doc, out = run_stats(vtdsim, ["scenario.workload=" + kind] + sets, quiet=False)
+        st = doc["stats"]
+        if st["scenario.checks_passed"] != 1.0 or doc["meta"]["devices"][0]["workload"] != kind:
+            fail(f"{kind}: checks failed or wrong workload: {doc['meta']}")
+        for key in ("device0.units", "device0.payload_bytes", "device0.payload_gbps", "device0.iotlb_lookups",
+                    "vm0.payload_gbps", "scenario.payload_gbps"):
+            if not st.get(key, 0) > 0:
+                fail(f"{kind}: {key} = {st.get(key)}")
+        if not 0 < st["device0.iotlb_hit_rate"] < 1 or st["device0.iotlb_misses_per_mib"] <= 0:
+            fail(f"{kind}: IOTLB figures {st['device0.iotlb_hit_rate']}, {st['device0.iotlb_misses_per_mib']}")
+        if not re.search(r"\n  0 +0 +" + kind + r" ", out):
+            fail(f"{kind}: no device row in the summary:\n{out}")
+        print(f"ok: {kind}: {st['device0.units']:.0f} units, {st['device0.payload_gbps']:.2f} Gb/s, "
+              f"IOTLB hit rate {st['device0.iotlb_hit_rate']:.3f}, {st['device0.iotlb_misses_per_mib']:.1f} misses/MiB")
+    doc, out = run_stats(vtdsim, ["scenario.vms=2", "scenario.devices_per_vm=2", "scenario.workload=nic,nvme",
+                                  "scenario.vm_ram_mib=64"] + WORKLOAD_RUNS["nic"][:1] + WORKLOAD_RUNS["nvme"][:1],
+                         quiet=False)
+    st = doc["stats"]
+    if st["scenario.checks_passed"] != 1.0 or len(doc["meta"]["devices"]) != 4 or st["scenario.stray_blocked"] != 8:
+        fail(f"two VMs: {doc['meta']}, strays {st['scenario.stray_blocked']}")
+    for k in (0, 1):
+        if not st[f"vm{k}.payload_bytes"] == st[f"device{2 * k}.payload_bytes"] + st[f"device{2 * k + 1}.payload_bytes"]:
+            fail(f"two VMs: vm{k}.payload_bytes is not the sum of its devices'")
+    if out.count("\n  all ") != 3:
+        fail(f"two VMs: no per-VM rows in the summary:\n{out}")
+    print("ok: two VMs, four devices")
+    on, _ = run_stats(vtdsim, ["scenario.workload=nvme"] + WORKLOAD_RUNS["nvme"])
+    off, _ = run_stats(vtdsim, ["scenario.workload=nvme", "scenario.iommu=off"] + WORKLOAD_RUNS["nvme"])
+    if off["stats"]["device0.payload_bytes"] != on["stats"]["device0.payload_bytes"] or off["stats"]["vtd.iotlb_lookup"]:
+        fail("IOMMU off: not the same payload, or lookups made")
+    if not off["stats"]["device0.payload_gbps"] >= on["stats"]["device0.payload_gbps"]:
+        fail("IOMMU off: slower than with translation")
+    print(f"ok: nvme {on['stats']['device0.payload_gbps']:.2f} Gb/s with the IOMMU, "
+          f"{off['stats']['device0.payload_gbps']:.2f} without")
+
+
 BAD_INPUTS = [
     (["run", "--set", "iotlb.wayz=4"], "iotlb.wayz"),
     (["run", "--set", "iotlb.ways=7"], "iotlb.ways"),
@@ -135,6 +196,15 @@ BAD_INPUTS = [
     (["run", "--set", "scenario.interrupts=posted", "--set", "platform.vcpus=0"], "platform.vcpus"),
     (["run", "--set", "scenario.interrupts=msi"], "auto|posted|remapped|direct"),
     (["run", "--set", "scenario.leaf=3m"], "4k|2m|1g"),
+    (["run", "--set", "scenario.workload=nic,disk"], "nic|nvme|accel|bench|mixed"),
+    (["run", "--set", "scenario.iommu=native"], "on|off|passthrough"),
+    (["run", "--set", "scenario.alloc=sparse"], "random|contiguous"),
+    (["run", "--set", "scenario.vms=4", "--set", "scenario.devices_per_vm=4"], "at most 15"),
+    (["run", "--set", "nic.mtu=1000"], "nic.mtu"),
+    (["run", "--set", "nic.sizes=bimodal", "--set", "nic.small_bytes=4000"], "nic.mtu"),
+    (["run", "--set", "nvme.block_bytes=1000"], "nvme.block_bytes"),
+    (["run", "--set", "scenario.iommu=off", "--set", "device.ats=true", "--set", "unit.device_tlb=true"],
+     "device.ats needs scenario.iommu=on"),
     (["run", "--set", "checker.stale=on", "--set", "checker.log=/nonexistent/dir/f.log"], "checker.log"),
     (["run", "--set", "noequals"], "key=value"),
     (["run", "--config", "/nonexistent/vtdsim.json"], "cannot open"),
@@ -327,7 +397,7 @@ def main():
         sys.exit(2)
     what, args = sys.argv[1], sys.argv[2:]
     {"run": check_run, "checker": check_checker, "bad-input": check_bad_input, "golden": check_golden,
-     "golden-update": update_golden, "interrupts": check_interrupts, "bench": check_bench, "docs": check_docs, "layering": check_layering,
+     "golden-update": update_golden, "interrupts": check_interrupts, "workloads": check_workloads, "bench": check_bench, "docs": check_docs, "layering": check_layering,
      "timing-params": check_timing_params}[what](*args)
 
 
