@@ -48,8 +48,8 @@ void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
               "the devices' DMA: on (guest RAM mapped IOVA = GPA, a domain per VM), off (translation disabled: the devices use host-physical addresses, as without an IOMMU) or passthrough (translation on, pass-through contexts, host-physical addresses); off and passthrough issue no stray DMAs (nothing would block them), and with off, scenario.interrupts=auto means direct");
   r.addChoice(p + "alloc", alloc, {{"random", AllocPolicy::Random}, {"contiguous", AllocPolicy::Contiguous}},
               "how the guest places buffer pages (receive/transmit buffers, page-pool pages, NVMe and accelerator buffers, PRP and scatter lists): random (any free page of guest RAM, a fragmented guest) or contiguous (the lowest free pages in turn)");
-  r.addUInt(p + "vm_ram_mib", vm_ram_mib, 4, 1u << 20, "MiB", "guest RAM of the VM");
-  r.addUInt(p + "host_base_mib", host_base_mib, 16, 1u << 20, "MiB", "host physical address of guest RAM");
+  r.addUInt(p + "vm_ram_mib", vm_ram_mib, 4, 1u << 20, "MiB", "guest RAM of each VM");
+  r.addUInt(p + "host_base_mib", host_base_mib, 16, 1u << 20, "MiB", "host physical address of guest RAM (of VM 0; VM k's follows at host_base_mib + k x vm_ram_mib)");
   r.addChoice(p + "leaf", leaf, {{"4k", LeafChoice::k4K}, {"2m", LeafChoice::k2M}, {"1g", LeafChoice::k1G}},
               "largest leaf the host uses to map guest RAM (hugepage backing)");
   r.addUInt(p + "packets", packets, 0, 1ull << 40, "packets", "packets each NIC-workload device moves");
@@ -64,8 +64,8 @@ void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
   r.addChoice(p + "interrupts", interrupts,
               {{"auto", InterruptDelivery::Auto}, {"posted", InterruptDelivery::Posted},
                {"remapped", InterruptDelivery::Remapped}, {"direct", InterruptDelivery::Direct}},
-              "how the device's MSIs are delivered: posted to the guest's vCPU (needs unit.posted_interrupts), remapped to the host CPU (needs unit.interrupt_remapping), direct (no interrupt remapping); auto picks the first the unit offers");
-  r.addUInt(p + "vcpu_run_ns", vcpu_run_ns, 0, 1ull << 40, "ns", "mean time slice of the guest's vCPU (exponential)");
+              "how the devices' MSIs are delivered: posted to their VM's vCPU (needs unit.posted_interrupts), remapped to the host CPU (needs unit.interrupt_remapping), direct (no interrupt remapping); auto picks the first the unit offers (direct with scenario.iommu=off)");
+  r.addUInt(p + "vcpu_run_ns", vcpu_run_ns, 0, 1ull << 40, "ns", "mean time slice of a guest's vCPU (exponential)");
   r.addUInt(p + "vcpu_preempt_ns", vcpu_preempt_ns, 0, 1ull << 40, "ns", "mean time a preempted vCPU waits for its CPU (exponential)");
   r.addReal(p + "vcpu_preempt_fraction", vcpu_preempt_fraction, 0.0, 1.0, "ratio", "share of time slices that end in a preemption; the others end with the guest halting");
   r.addUInt(p + "vcpu_halt_timeout_ns", vcpu_halt_timeout_ns, 1, 1ull << 40, "ns", "a halted guest's timer wakes it after this if no interrupt does");

@@ -159,7 +159,7 @@ int runCommand(const CommonOptions& options) {
   StatRegistry stats;
   top.describeStats(stats);
   scenario.describeStats(stats);
-  stats.addDerived("sim.host_s", [&host_s] { return host_s; }, "s", "host (wall-clock) time of the whole simulation");
+  stats.addDerived("sim.host_s", [&host_s] { return host_s; }, "s", "host (wall-clock) time of the whole simulation");  // as describe_command.cpp says
 
   nlohmann::json meta;
   meta["tool"] = "vtdsim";

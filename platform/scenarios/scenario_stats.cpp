@@ -7,14 +7,16 @@ namespace vtd::platform {
 namespace {
 
 // A device's or a VM's share of the unit: lookups, hits, hit rate, misses per MiB.
-void describeShare(StatRegistry& r, const std::string& p, const UnitCounts& u, const std::string& whose) {
-  r.addCounter(p + "dma_requests", u.dma_requests, "requests", "DMA requests " + whose + " presented to the unit (per 4 KiB-bounded chunk)");
+// `who`: "the device"; `whose`: "the device's".
+void describeShare(StatRegistry& r, const std::string& p, const UnitCounts& u, const std::string& who,
+                   const std::string& whose) {
+  r.addCounter(p + "dma_requests", u.dma_requests, "requests", "DMA requests " + who + " presented to the unit (per 4 KiB-bounded chunk)");
   r.addCounter(p + "dma_bytes", u.dma_bytes, "bytes", "bytes of those requests (descriptors and data)");
-  r.addCounter(p + "iotlb_lookups", u.iotlb_lookup, "lookups", "IOTLB lookups of " + whose + "'s requests");
-  r.addCounter(p + "iotlb_hits", u.iotlb_hit, "lookups", "IOTLB hits of " + whose + "'s requests");
-  r.addDerived(p + "iotlb_hit_rate", [&u] { return u.hitRate(); }, "ratio", "IOTLB hits per lookup of " + whose + "'s requests");
-  r.addDerived(p + "iotlb_misses_per_mib", [&u] { return u.missesPerMib(); }, "misses/MiB", "IOTLB misses per MiB of " + whose + "'s DMA");
-  r.addCounter(p + "walk_reads", u.walk_reads, "reads", "paging-entry reads of walks for " + whose + "'s requests");
+  r.addCounter(p + "iotlb_lookups", u.iotlb_lookup, "lookups", "IOTLB lookups of " + whose + " requests");
+  r.addCounter(p + "iotlb_hits", u.iotlb_hit, "lookups", "IOTLB hits of " + whose + " requests");
+  r.addDerived(p + "iotlb_hit_rate", [&u] { return u.hitRate(); }, "ratio", "IOTLB hits per lookup of " + whose + " requests");
+  r.addDerived(p + "iotlb_misses_per_mib", [&u] { return u.missesPerMib(); }, "misses/MiB", "IOTLB misses per MiB of " + whose + " DMA");
+  r.addCounter(p + "walk_reads", u.walk_reads, "reads", "paging-entry reads of walks for " + whose + " requests");
 }
 
 }  // namespace
@@ -26,7 +28,7 @@ void KvmPassthroughScenario::describeStats(StatRegistry& r) const {
   r.addCounter("scenario.tx_packets", s.tx_packets, "packets", "packets read by the NIC devices");
   r.addCounter("scenario.payload_bytes", s.payload_bytes, "bytes", "payload the devices moved (packets, command data, job input and output, bench requests; not descriptors)");
   r.addDerived("scenario.payload_gbps", [&s] { const double ns = s.dmaPhaseNs(); return ns > 0 ? double(s.payload_bytes) * 8.0 / ns : 0.0; }, "Gb/s", "payload of all devices per simulated time of the DMA phase");
-  describeShare(r, "scenario.", s.unit, "all devices");
+  describeShare(r, "scenario.", s.unit, "all devices", "all devices'");
   r.addCounter("scenario.device_msis", s.device_msis, "MSIs", "MSIs the devices sent");
   r.addCounter("scenario.device_interrupts", s.device_interrupts, "interrupts", "device MSIs serviced by the host (remapped or direct delivery)");
   r.addCounter("scenario.guest_interrupts", s.guest_interrupts, "interrupts", "device interrupts the guests' vCPUs took (posted delivery)");
@@ -54,14 +56,14 @@ void KvmPassthroughScenario::describeStats(StatRegistry& r) const {
     r.addCounter(p + "payload_bytes", d.payload_bytes, "bytes", "payload the device moved (not descriptors)");
     r.addCounter(p + "busy_ps", d.active_ps, "ps", "simulated time the device worked on its workload (its program's span; bench: its measured requests)");
     r.addDerived(p + "payload_gbps", [&d] { return d.gbps(); }, "Gb/s", "payload per simulated time the device worked");
-    describeShare(r, p, d.unit, "the device");
+    describeShare(r, p, d.unit, "the device", "the device's");
     workloads_[d.index]->describeStats(r, p + d.workload + ".");
   }
   for (const VmReport& v : s.vms) {
     const std::string p = "vm" + std::to_string(v.index) + ".";
     r.addCounter(p + "payload_bytes", v.payload_bytes, "bytes", "payload the VM's devices moved");
     r.addDerived(p + "payload_gbps", [&v, &s] { const double ns = s.dmaPhaseNs(); return ns > 0 ? double(v.payload_bytes) * 8.0 / ns : 0.0; }, "Gb/s", "payload of the VM's devices per simulated time of the DMA phase");
-    describeShare(r, p, v.unit, "the VM's devices");
+    describeShare(r, p, v.unit, "the VM's devices", "the VM's devices'");
   }
 }
 
