@@ -43,7 +43,7 @@ void ScenarioParams::describe(ParamRegistry& r, const std::string& p) {
   r.addChoiceList(p + "workload", workload,
                   {{"nic", WorkloadKind::Nic}, {"nvme", WorkloadKind::Nvme}, {"accel", WorkloadKind::Accel},
                    {"bench", WorkloadKind::Bench}, {"mixed", WorkloadKind::Mixed}},
-                  "what each device does: nic (descriptor rings and packet buffers, scenario.packets and nic.*), nvme (submission/completion queues and PRP lists, nvme.*), accel (streaming jobs, accel.*), bench (the pcie-bench-like generator over a window of guest RAM, pcie_bench.*); a list is dealt to the devices in order, mixed = nic,nvme,accel");
+                  "what each device does: nic (descriptor rings and packet buffers, scenario.packets and nic.*), nvme (submission/completion queues and PRP lists, nvme.*), accel (streaming jobs, accel.*), bench (the pcie-bench-like generator over a window of guest RAM, pcie_bench.*); a list is dealt to the devices in order (device i runs entry i mod its length); mixed = nic,nvme,accel (with scenario.devices_per_vm=3 one VM runs all three)");
   r.addChoice(p + "iommu", iommu, {{"on", IommuMode::On}, {"off", IommuMode::Off}, {"passthrough", IommuMode::PassThrough}},
               "the devices' DMA: on (guest RAM mapped IOVA = GPA, a domain per VM), off (translation disabled: the devices use host-physical addresses, as without an IOMMU) or passthrough (translation on, pass-through contexts, host-physical addresses); off and passthrough issue no stray DMAs (nothing would block them), and with off, scenario.interrupts=auto means direct");
   r.addChoice(p + "alloc", alloc, {{"random", AllocPolicy::Random}, {"contiguous", AllocPolicy::Contiguous}},

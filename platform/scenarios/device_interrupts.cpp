@@ -110,6 +110,8 @@ std::string DeviceInterrupts::setUp(fw::VtdDriver& driver, fw::PhysAllocator& al
   }
   fw::InterruptRemapping& ir = driver.interruptRemapping();
   if (mode_ == InterruptDelivery::Posted) {
+    if (vm_ >= platform_.vcpus.size())
+      return "posted interrupts for VM " + std::to_string(vm_) + " need platform.vcpus >= scenario.vms";
     descriptor_ = allocator.allocate(64, 64);
     hookPostedPolicy(*platform_.vcpus[vm_]);
   }
