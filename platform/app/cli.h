@@ -41,5 +41,7 @@ int describeCommand(const CommonOptions& options);
 int calibrateCommand(const CommonOptions& options);
 // `vtdsim serve <QEMU options>`: its own parser (QEMU's single-dash options).
 int serveCommand(int argc, char** argv, int first);
+// `vtdsim sweep`: its own parser (--axis, --grid, --jobs, --stats, ...).
+int sweepCommand(int argc, char** argv, int first);
 
 }  // namespace vtd::app

@@ -2,6 +2,7 @@
 //   vtdsim run      [--config F] [--set k=v]... [--out DIR] [--quiet]   default scenario
 //   vtdsim bench    [--set bench.k=v]...                                 speed ratios
 //   vtdsim calibrate [--set k=v]... [--out DIR]                          CALIBRATION.md sweep
+//   vtdsim sweep    [--axis p=v1,v2]... [--grid F] [--jobs N] [--out DIR]  parameter grid
 //   vtdsim describe params|stats|registers                               docs tables
 //   vtdsim serve    <QEMU command line>                                  qtest/QMP front
 #include <systemc>
@@ -22,6 +23,9 @@ void usage(std::ostream& out) {
          "  calibrate the pcie-bench sweep of CALIBRATION.md (64 B random reads, 4 KiB..64 MiB\n"
          "            windows, with and without the IOMMU) next to the measurements; writes\n"
          "            calibration.json and calibration.csv into --out\n"
+         "  sweep     a parameter grid in parallel processes: --axis PARAM=V1,V2,... (repeat),\n"
+         "            --grid FILE (JSON), --set KEY=VALUE, --stats S1,S2, --jobs N (default: one\n"
+         "            per core), --out DIR (sweep.csv, resumable; sweep.png), --fresh, --no-plot\n"
          "  describe  params|stats|registers: print a generated documentation table\n"
          "  serve     QEMU-compatible front: takes qemu-system-x86_64's options (-machine q35,\n"
          "            -qtest unix:PATH|stdio, -qmp ..., -device intel-iommu,..., -device edu,...)\n"
@@ -37,6 +41,7 @@ int sc_main(int argc, char* argv[]) {
   const std::string command = argv[1];
   try {
     if (command == "serve") return vtd::app::serveCommand(argc, argv, 2);  // WIP
+    if (command == "sweep") return vtd::app::sweepCommand(argc, argv, 2);
     const vtd::app::CommonOptions options = vtd::app::parseOptions(argc, argv, 2);
     if (command == "run") return vtd::app::runCommand(options);
     if (command == "bench") return vtd::app::benchCommand(options);
