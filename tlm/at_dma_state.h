@@ -1,0 +1,106 @@
+// The bookkeeping of the unit's approximately-timed dma_in (vtd_unit_at.cpp): one record
+// per transaction in the unit, found from its payload through a private extension; per
+// initiator binding (port) the base protocol's exclusion rules (IEEE 1666-2011, 15.2.6:
+// no BEGIN_REQ before the previous END_REQ, no BEGIN_RESP before the previous END_RESP or
+// TLM_COMPLETED) and the responses held back by them; the requests that arrived while the
+// request queue was full, in arrival order. No timing and no architecture here: what a
+// request costs is decided by the shared timing core (vtd_unit_timing.cpp).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <tlm>
+#include <vector>
+
+namespace vtd::tlm {
+
+// What a transaction on dma_in is (VtdUnit::kindOf).
+enum class DmaKind : uint8_t { Malformed, TranslationRequest, Interrupt, Memory };
+
+struct AtRequest;
+
+// Points from a payload to its record while the unit holds the transaction. Embedded in the
+// record: never allocated, so free() does nothing (a payload destroyed while the unit still
+// holds it must not delete a member of the record).
+class AtRequestExtension final : public ::tlm::tlm_extension<AtRequestExtension> {
+ public:
+  AtRequest* request = nullptr;
+  ::tlm::tlm_extension_base* clone() const override { return new AtRequestExtension(*this); }
+  void copy_from(const ::tlm::tlm_extension_base& other) override {
+    request = static_cast<const AtRequestExtension&>(other).request;
+  }
+  void free() override {}
+};
+
+struct AtRequest {
+  AtRequest() { extension.request = this; }
+  ::tlm::tlm_generic_payload* trans = nullptr;
+  unsigned port = 0;
+  DmaKind kind = DmaKind::Memory;
+  // A DMA transaction is served as 4 KiB-bounded requests one after the other, as in LT:
+  // `done` bytes are served, and the current request arrived at `arrival_ps` (the
+  // BEGIN_REQ time, or the previous request's completion).
+  unsigned done = 0;
+  uint64_t arrival_ps = 0;
+  uint64_t ready_ps = 0;  // when its response was ready (it may wait for the port)
+  ::tlm::tlm_response_status status = ::tlm::TLM_OK_RESPONSE;
+  bool end_req_sent = false;
+  bool holds_slot = false;  // counted in the request queue
+  bool last = false;        // the current request is the transaction's last
+  AtRequestExtension extension;
+};
+
+struct AtPort {
+  bool awaiting_end_req = false;   // a BEGIN_REQ not yet answered with END_REQ
+  bool awaiting_end_resp = false;  // a BEGIN_RESP not yet accepted
+  bool send_scheduled = false;     // the head response is due at free_at_ps (in the PEQ)
+  bool pumping = false;            // inside the response loop (re-entrant calls return)
+  uint64_t free_at_ps = 0;         // END_RESP's annotated time: no BEGIN_RESP before it
+  std::deque<AtRequest*> responses;  // ready, in order, held by the exclusion rule
+};
+
+class AtDmaState {
+ public:
+  // A deque: references stay valid when a new port shows up during a nested call.
+  AtPort& port(unsigned id) {
+    while (ports_.size() <= id) ports_.emplace_back();
+    return ports_[id];
+  }
+  AtRequest& open(::tlm::tlm_generic_payload& trans, unsigned port, DmaKind kind) {
+    if (free_.empty()) {
+      all_.push_back(std::make_unique<AtRequest>());
+      free_.push_back(all_.back().get());
+    }
+    AtRequest& a = *free_.back();
+    free_.pop_back();
+    a.trans = &trans;
+    a.port = port;
+    a.kind = kind;
+    a.done = 0;
+    a.status = ::tlm::TLM_OK_RESPONSE;
+    a.end_req_sent = a.holds_slot = a.last = false;
+    trans.set_extension(&a.extension);
+    if (trans.has_mm()) trans.acquire();
+    return a;
+  }
+  static AtRequest& of(::tlm::tlm_generic_payload& trans) {
+    return *trans.get_extension<AtRequestExtension>()->request;
+  }
+  // Before the response goes out: the payload no longer points here, the record is free.
+  void close(AtRequest& a) {
+    a.trans->clear_extension(&a.extension);
+    a.trans = nullptr;
+    free_.push_back(&a);
+  }
+
+  std::deque<AtRequest*> waiting;  // arrived with the request queue full, oldest first
+  unsigned in_flight = 0;          // admitted requests whose response has not gone out
+
+ private:
+  std::deque<AtPort> ports_;
+  std::vector<std::unique_ptr<AtRequest>> all_;
+  std::vector<AtRequest*> free_;
+};
+
+}  // namespace vtd::tlm
