@@ -1,10 +1,10 @@
 // The bookkeeping of the unit's approximately-timed dma_in (vtd_unit_at.cpp): one record
 // per transaction in the unit, found from its payload through a private extension; per
-// initiator binding (port) the base protocol's exclusion rules (IEEE 1666-2011, 15.2.6:
-// no BEGIN_REQ before the previous END_REQ, no BEGIN_RESP before the previous END_RESP or
-// TLM_COMPLETED) and the responses held back by them; the requests that arrived while the
-// request queue was full, in arrival order. No timing and no architecture here: what a
-// request costs is decided by the shared timing core (vtd_unit_timing.cpp).
+// initiator binding (port) the state of the base protocol's exclusion rules (IEEE
+// 1666-2011: no BEGIN_REQ before the previous END_REQ, no BEGIN_RESP before the previous
+// END_RESP or TLM_COMPLETED) and the responses held back by them; the requests that arrived while
+// the request queue was full, in arrival order. No timing and no architecture here: what a request
+// costs is decided by the shared timing core (vtd_unit_timing.cpp).
 #pragma once
 
 #include <cstdint>
@@ -52,11 +52,11 @@ struct AtRequest {
 };
 
 struct AtPort {
-  bool awaiting_end_req = false;   // a BEGIN_REQ not yet answered with END_REQ
-  bool awaiting_end_resp = false;  // a BEGIN_RESP not yet accepted
-  bool send_scheduled = false;     // the head response is due at free_at_ps (in the PEQ)
-  bool pumping = false;            // inside the response loop (re-entrant calls return)
-  uint64_t free_at_ps = 0;         // END_RESP's annotated time: no BEGIN_RESP before it
+  bool awaiting_end_req = false;     // a BEGIN_REQ not yet answered with END_REQ
+  bool awaiting_end_resp = false;    // a BEGIN_RESP not yet accepted
+  bool send_scheduled = false;       // the head response is due at free_at_ps (in the PEQ)
+  bool pumping = false;              // inside the response loop (re-entrant calls return)
+  uint64_t free_at_ps = 0;           // END_RESP's annotated time: no BEGIN_RESP before it
   std::deque<AtRequest*> responses;  // ready, in order, held by the exclusion rule
 };
 

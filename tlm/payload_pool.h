@@ -1,8 +1,8 @@
 // PayloadPool: generic payloads for approximately-timed initiators (several transactions in
 // flight, each needing its own payload), with the pool as their memory manager: the last
-// release() (IEEE 1666-2011, 14.5) hands a payload back for reuse, so the steady state
-// allocates nothing. T is tlm_generic_payload or a type derived from it that carries the
-// initiator's bookkeeping for that transaction (the owner static_casts back on the
+// release() (IEEE 1666-2011, generic payload memory management) hands a payload back for
+// reuse, so the steady state allocates nothing. T is tlm_generic_payload or a type derived from it
+// that carries the initiator's bookkeeping for that transaction (the owner static_casts back on the
 // backward path: every payload it sees there came from its pool).
 // Extensions: a pool never frees them. The destructor detaches every extension first (they
 // belong to whoever attached them: the initiator's requester id, shallow copies an
@@ -47,9 +47,11 @@ class PayloadPool final : public ::tlm::tlm_mm_interface {
   }
   // Shallow copy: `to` points at `from`'s extensions (an interconnect's request carries the
   // requester id of the transaction it is part of). detachAll() undoes it.
-  static void shareExtensions(const ::tlm::tlm_generic_payload& from, ::tlm::tlm_generic_payload& to) {
+  static void shareExtensions(const ::tlm::tlm_generic_payload& from,
+                              ::tlm::tlm_generic_payload& to) {
     to.resize_extensions();
-    for (unsigned i = 0; i < ::tlm::max_num_extensions(); ++i) to.set_extension(i, from.get_extension(i));
+    for (unsigned i = 0; i < ::tlm::max_num_extensions(); ++i)
+      to.set_extension(i, from.get_extension(i));
   }
 
  private:

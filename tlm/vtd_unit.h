@@ -131,7 +131,8 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink, private Access
   // AT: serves a's current request (or ATS request, or interrupt) from now; returns its
   // completion (ps) and sets a.last and a.status.
   uint64_t atServe(AtRequest& a);
-  DmaRequest dmaRequestOf(const RequesterExtension& req, const ::tlm::tlm_generic_payload& trans) const;
+  DmaRequest dmaRequestOf(const RequesterExtension& req,
+                          const ::tlm::tlm_generic_payload& trans) const;
   bool forwardChunk(DmaRequest& r, ::tlm::tlm_generic_payload& trans, unsigned char* data,
                     unsigned chunk, TimedRequest& timed, uint64_t now, sc_core::sc_time& delay,
                     ::tlm::tlm_response_status& status);

@@ -1,5 +1,5 @@
 // VtdUnit: the approximately-timed dma_in (issue 6, item 2), the TLM-2.0 base protocol's
-// four phases (IEEE 1666-2011, 15.2) over the timing core that b_transport uses.
+// four phases (IEEE 1666-2011, base protocol) over the timing core that b_transport uses.
 //   BEGIN_REQ   a request arrives at its annotated time (through the payload event queue
 //               when the delay is not zero). A malformed one completes at once
 //               (TLM_COMPLETED, generic error: early completion). Any other is admitted
@@ -30,10 +30,10 @@
 
 namespace vtd::tlm {
 
+using sc_core::sc_time;
 using ::tlm::tlm_generic_payload;
 using ::tlm::tlm_phase;
 using ::tlm::tlm_sync_enum;
-using sc_core::sc_time;
 
 namespace {
 DECLARE_EXTENDED_PHASE(REQUEST_DONE);   // internal: a request's completion time
@@ -100,8 +100,7 @@ void VtdUnit::atEvent(tlm_generic_payload& trans, const tlm_phase& phase) {
 // A request (or the next 4 KiB-bounded request of a transaction) arrives now. Those that
 // arrived earlier and wait go first.
 bool VtdUnit::atArrive(AtRequest& a) {
-  if (a.kind != DmaKind::Interrupt &&
-      (!at_.waiting.empty() || at_.in_flight >= queue_.bound())) {
+  if (a.kind != DmaKind::Interrupt && (!at_.waiting.empty() || at_.in_flight >= queue_.bound())) {
     at_.waiting.push_back(&a);
     return false;
   }
@@ -178,7 +177,7 @@ void VtdUnit::atSendResponses(unsigned port) {
     }
     tlm_generic_payload& trans = *a.trans;
     trans.set_response_status(a.status);
-    const bool slot = a.holds_slot;
+    const bool slot = a.holds_slot, mm = trans.has_mm();
     at_.close(a);
     if (slot) --at_.in_flight;
     p.awaiting_end_resp = true;
@@ -189,7 +188,7 @@ void VtdUnit::atSendResponses(unsigned port) {
       p.awaiting_end_resp = false;
       p.free_at_ps = now + delay.value();
     }
-    if (trans.has_mm()) trans.release();  // ours, taken by at_.open()
+    if (mm) trans.release();  // ours, taken by at_.open()
     if (slot) atAdmitWaiting();
   }
   p.pumping = false;

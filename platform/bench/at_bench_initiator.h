@@ -7,11 +7,11 @@
 // simulated time. Not modelled: several transactions in flight (pcie_bench.h does that).
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <chrono>
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "platform/bench/bench_loop.h"
 #include "tlm/requester_extension.h"

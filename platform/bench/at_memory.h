@@ -7,19 +7,19 @@
 // downstream is the same memory by b_transport). Not modelled: anything of its own.
 #pragma once
 
-#include <deque>
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <deque>
+#include <systemc>
+#include <tlm>
 
 namespace vtd::platform {
 
 class AtMemory : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<AtMemory> port;            // 4-phase, from the initiator
-  tlm_utils::simple_initiator_socket<AtMemory> mem_out;      // b_transport, to the memory
+  tlm_utils::simple_target_socket<AtMemory> port;        // 4-phase, from the initiator
+  tlm_utils::simple_initiator_socket<AtMemory> mem_out;  // b_transport, to the memory
 
   explicit AtMemory(const sc_core::sc_module_name& name)
       : sc_module(name), port("port"), mem_out("mem_out"), peq_(this, &AtMemory::due) {

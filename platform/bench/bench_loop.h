@@ -18,10 +18,10 @@ struct BenchLoop {
 class BenchSource {
  public:
   virtual ~BenchSource() = default;
-  virtual void start(const BenchLoop& loop) = 0;    // from another process; runs the loop
+  virtual void start(const BenchLoop& loop) = 0;  // from another process; runs the loop
   virtual const sc_core::sc_event& done() const = 0;
-  virtual double seconds() const = 0;               // wall-clock time of the last loop
-  virtual uint64_t errors() const = 0;              // transactions answered with an error
+  virtual double seconds() const = 0;   // wall-clock time of the last loop
+  virtual uint64_t errors() const = 0;  // transactions answered with an error
 };
 
 }  // namespace vtd::platform

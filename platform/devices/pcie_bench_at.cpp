@@ -12,10 +12,10 @@
 
 namespace vtd::platform {
 
+using sc_core::sc_time;
 using ::tlm::tlm_generic_payload;
 using ::tlm::tlm_phase;
 using ::tlm::tlm_sync_enum;
-using sc_core::sc_time;
 
 namespace {
 uint64_t nowPs() {
@@ -81,7 +81,8 @@ tlm_sync_enum PcieBench::nbBackward(tlm_generic_payload& trans, tlm_phase& phase
       at_peq_.notify(r, ::tlm::BEGIN_RESP, delay);
     return ::tlm::TLM_COMPLETED;
   }
-  SC_REPORT_ERROR("vtdsim/pcie_bench/base protocol", "only END_REQ and BEGIN_RESP come on the backward path");
+  SC_REPORT_ERROR("vtdsim/pcie_bench/base protocol",
+                  "only END_REQ and BEGIN_RESP come on the backward path");
   return ::tlm::TLM_COMPLETED;
 }
 

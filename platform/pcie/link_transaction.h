@@ -13,8 +13,8 @@ namespace vtd::platform {
 
 struct LinkTransaction {
   ::tlm::tlm_generic_payload* device = nullptr;
-  unsigned pending = 0;  // requests not answered yet
-  uint64_t end_ps = 0;   // the last completion's arrival at the device, or the last write served
+  unsigned pending = 0;   // requests not answered yet
+  uint64_t end_ps = 0;    // the last completion's arrival at the device, or the last write served
   unsigned failed = ~0u;  // the first request (in address order) answered with an error
   ::tlm::tlm_response_status status = ::tlm::TLM_OK_RESPONSE;
 };

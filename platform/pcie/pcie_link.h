@@ -48,7 +48,7 @@ struct PcieLinkStats {
   uint64_t upstream_bytes = 0, downstream_bytes = 0;        // on the wire, with overheads
   uint64_t upstream_payload = 0, downstream_payload = 0;    // data bytes only
   uint64_t upstream_queue_ps = 0, downstream_queue_ps = 0;  // waits for the timeline
-  uint64_t root_waits = 0, root_wait_ps = 0;  // AT: requests held until the root complex took the previous
+  uint64_t root_waits = 0, root_wait_ps = 0;  // AT: requests held by the root complex (END_REQ)
 };
 
 class PcieLink : public sc_core::sc_module {

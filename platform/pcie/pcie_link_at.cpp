@@ -17,10 +17,10 @@
 
 namespace vtd::platform {
 
+using sc_core::sc_time;
 using ::tlm::tlm_generic_payload;
 using ::tlm::tlm_phase;
 using ::tlm::tlm_sync_enum;
-using sc_core::sc_time;
 
 namespace {
 constexpr const char* kProtocolError = "vtdsim/pcie/base protocol";
@@ -144,7 +144,8 @@ tlm_sync_enum PcieLink::nbBackward(tlm_generic_payload& trans, tlm_phase& phase,
     atAnswered(static_cast<LinkRequest&>(trans), nowPs() + delay.value());
     return ::tlm::TLM_COMPLETED;
   }
-  SC_REPORT_ERROR(kProtocolError, "down_out: only END_REQ and BEGIN_RESP come on the backward path");
+  SC_REPORT_ERROR(kProtocolError,
+                  "down_out: only END_REQ and BEGIN_RESP come on the backward path");
   return ::tlm::TLM_COMPLETED;
 }
 
@@ -181,12 +182,13 @@ void PcieLink::atSendUp() {
     tlm_generic_payload& device = *up_queue_.front();
     up_queue_.pop_front();
     up_awaiting_end_resp_ = true;
+    const bool mm = device.has_mm();
     tlm_phase phase = ::tlm::BEGIN_RESP;
     sc_time delay = sc_core::SC_ZERO_TIME;
     const tlm_sync_enum r = up_in->nb_transport_bw(device, phase, delay);
     if (r == ::tlm::TLM_COMPLETED || (r == ::tlm::TLM_UPDATED && phase == ::tlm::END_RESP))
       up_awaiting_end_resp_ = false;
-    if (device.has_mm()) device.release();  // taken in atBeginRequest
+    if (mm) device.release();  // taken in atBeginRequest
   }
   sending_up_ = false;
 }

@@ -93,14 +93,17 @@ double difference(double lt, double at) {
 void expectAgreement(const char* workload, uint32_t window_kib, const Pair& p) {
   const PcieBenchResult &lt = p.lt.result, &at = p.at.result;
   const double d_gbps = difference(lt.gbps, at.gbps), d_mean = difference(lt.mean_ns, at.mean_ns);
-  std::printf("  %6u KiB %-9s  Gb/s LT %7.3f AT %7.3f (%5.2f %%)   mean ns LT %8.2f AT %8.2f (%5.2f %%)"
-              "   miss LT %.3f AT %.3f\n",
-              window_kib, workload, lt.gbps, at.gbps, 100 * d_gbps, lt.mean_ns, at.mean_ns,
-              100 * d_mean, p.lt.miss_fraction, p.at.miss_fraction);
+  std::printf(
+      "  %6u KiB %-9s  Gb/s LT %7.3f AT %7.3f (%5.2f %%)   mean ns LT %8.2f AT %8.2f (%5.2f %%)"
+      "   miss LT %.3f AT %.3f\n",
+      window_kib, workload, lt.gbps, at.gbps, 100 * d_gbps, lt.mean_ns, at.mean_ns, 100 * d_mean,
+      p.lt.miss_fraction, p.at.miss_fraction);
   EXPECT_EQ(lt.errors + at.errors, 0u) << workload;
   EXPECT_EQ(lt.requests, at.requests) << workload;
-  EXPECT_LE(d_gbps, kTolerance) << workload << " throughput: LT " << lt.gbps << " Gb/s, AT " << at.gbps;
-  EXPECT_LE(d_mean, kTolerance) << workload << " mean latency: LT " << lt.mean_ns << " ns, AT " << at.mean_ns;
+  EXPECT_LE(d_gbps, kTolerance) << workload << " throughput: LT " << lt.gbps << " Gb/s, AT "
+                                << at.gbps;
+  EXPECT_LE(d_mean, kTolerance) << workload << " mean latency: LT " << lt.mean_ns << " ns, AT "
+                                << at.mean_ns;
   // The same offsets in the same order meet the same IOTLB. (In AT the statistics taken at
   // the end of the warm-up also count the warm-up requests still in flight.)
   EXPECT_NEAR(p.lt.miss_fraction, p.at.miss_fraction, 0.02) << workload;

@@ -61,8 +61,10 @@ class AtInitiator : public sc_core::sc_module {
     ::tlm::tlm_phase phase = ::tlm::BEGIN_REQ;
     sc_core::sc_time delay = sc_core::sc_time::from_value(delay_ns * 1000);
     const ::tlm::tlm_sync_enum s = socket->nb_transport_fw(r.p, phase, delay);
-    if (s == ::tlm::TLM_UPDATED) record(r.p, phase, nowPs() + delay.value());
-    else if (s == ::tlm::TLM_ACCEPTED) pending_end_req_ = &r.p;
+    if (s == ::tlm::TLM_UPDATED)
+      record(r.p, phase, nowPs() + delay.value());
+    else if (s == ::tlm::TLM_ACCEPTED)
+      pending_end_req_ = &r.p;
     return s;
   }
   // BEGIN_REQ arriving at absolute `at_ps`, sent once the previous request has its END_REQ.

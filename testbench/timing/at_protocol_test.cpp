@@ -54,7 +54,8 @@ TEST(AtProtocol, EndRequestIsWithheldWhileTheQueueIsFull) {
   TimingBench b(timingUnitConfig(), latency(8, 2));
   AtInitiator at("at");
   at.socket.bind(b.unit.dma_in);
-  Req first(kDev, b.page(1)), second(kDev, b.page(2)), third(kDev, b.page(0)), fourth(kDev, b.page(0));
+  Req first(kDev, b.page(1)), second(kDev, b.page(2)), third(kDev, b.page(0)),
+      fourth(kDev, b.page(0));
   sc_core::sc_report_handler::set_actions(kProtocolError, sc_core::SC_DISPLAY);
   b.run([&] {
     b.warmContexts();
@@ -84,7 +85,8 @@ TEST(AtProtocol, ResponseWaitsForThePreviousOneToBeAccepted) {
   TimingBench b(timingUnitConfig(), latency());
   AtInitiator at("at");
   at.socket.bind(b.unit.dma_in);
-  Req hit(kDev, b.page(0)), miss(kDev, b.page(1)), a(kDev, b.page(0)), c(kDev, b.page(0)), d(kDev, b.page(0));
+  Req hit(kDev, b.page(0)), miss(kDev, b.page(1)), a(kDev, b.page(0)), c(kDev, b.page(0)),
+      d(kDev, b.page(0));
   b.run([&] {
     b.warmContexts();
     const uint64_t t = b.nowPs();
@@ -92,7 +94,8 @@ TEST(AtProtocol, ResponseWaitsForThePreviousOneToBeAccepted) {
     at.begin(hit);
     at.begin(miss);
     at.waitFor(hit, ::tlm::BEGIN_RESP);
-    sc_core::wait(sc_core::sc_time(600, sc_core::SC_NS) - sc_core::sc_time::from_value(b.nowPs() - t));
+    sc_core::wait(sc_core::sc_time(600, sc_core::SC_NS) -
+                  sc_core::sc_time::from_value(b.nowPs() - t));
     EXPECT_EQ(at.timeOf(miss, ::tlm::BEGIN_RESP), AtInitiator::kNever) << "ready at 405 ns, held";
     EXPECT_EQ(at.endResponse(hit), ::tlm::TLM_COMPLETED);
     EXPECT_EQ(at.timeOf(miss, ::tlm::BEGIN_RESP), t + 600 * kNs);
@@ -174,7 +177,8 @@ TEST(AtProtocol, SameCompletionTimesAsBTransportUnderContention) {
                              {200, 4}, {310, 2}, {400, 3}, {700, 4}};
   constexpr unsigned kSet = 8;  // the AT run uses pages 8 + i
   std::vector<std::unique_ptr<Req>> reqs;
-  for (const Arrival& a : pattern) reqs.push_back(std::make_unique<Req>(kDev, b.page(kSet + a.page)));
+  for (const Arrival& a : pattern)
+    reqs.push_back(std::make_unique<Req>(kDev, b.page(kSet + a.page)));
   std::vector<uint64_t> lt, atd;
   double lt_merged = 0, at_merged = 0, lt_waits = 0, at_waits = 0;
   b.run([&] {
