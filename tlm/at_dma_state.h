@@ -1,9 +1,10 @@
 // The bookkeeping of the unit's approximately-timed dma_in (vtd_unit_at.cpp): one record
-// per transaction in the unit, found from its payload through a private extension; per
-// initiator binding (port) the state of the base protocol's exclusion rules (IEEE
-// 1666-2011: no BEGIN_REQ before the previous END_REQ, no BEGIN_RESP before the previous
-// END_RESP or TLM_COMPLETED) and the responses held back by them; the requests that arrived while
-// the request queue was full, in arrival order. No timing and no architecture here: what a request
+// per transaction in the unit; per initiator binding (port) the state of the base
+// protocol's exclusion rules (IEEE 1666-2011: no BEGIN_REQ before the previous END_REQ, no
+// BEGIN_RESP before the previous END_RESP or TLM_COMPLETED) and the responses held back by
+// them; the requests that arrived while the request queue was full, in arrival order. The
+// unit's payload event queue carries the records themselves (AtPeqTypes), so nothing is
+// attached to the initiator's payload. No timing and no architecture here: what a request
 // costs is decided by the shared timing core (vtd_unit_timing.cpp).
 #pragma once
 
@@ -13,30 +14,20 @@
 #include <tlm>
 #include <vector>
 
+#include "tlm/requester_extension.h"
+
 namespace vtd::tlm {
 
 // What a transaction on dma_in is (VtdUnit::kindOf).
 enum class DmaKind : uint8_t { Malformed, TranslationRequest, Interrupt, Memory };
 
-struct AtRequest;
-
-// Points from a payload to its record while the unit holds the transaction. Embedded in the
-// record: never allocated, so free() does nothing (a payload destroyed while the unit still
-// holds it must not delete a member of the record).
-class AtRequestExtension final : public ::tlm::tlm_extension<AtRequestExtension> {
- public:
-  AtRequest* request = nullptr;
-  ::tlm::tlm_extension_base* clone() const override { return new AtRequestExtension(*this); }
-  void copy_from(const ::tlm::tlm_extension_base& other) override {
-    request = static_cast<const AtRequestExtension&>(other).request;
-  }
-  void free() override {}
-};
+struct AtPort;
 
 struct AtRequest {
-  AtRequest() { extension.request = this; }
   ::tlm::tlm_generic_payload* trans = nullptr;
+  const RequesterExtension* requester = nullptr;  // the payload's, checked by kindOf
   unsigned port = 0;
+  AtPort* port_state = nullptr;
   DmaKind kind = DmaKind::Memory;
   // A DMA transaction is served as 4 KiB-bounded requests one after the other, as in LT:
   // `done` bytes are served, and the current request arrived at `arrival_ps` (the
@@ -48,7 +39,13 @@ struct AtRequest {
   bool end_req_sent = false;
   bool holds_slot = false;  // counted in the request queue
   bool last = false;        // the current request is the transaction's last
-  AtRequestExtension extension;
+};
+
+// The unit's payload event queue holds records, with the base protocol's phases and two
+// of the unit's own (tlm_utils::peq_with_cb_and_phase takes the payload type from here).
+struct AtPeqTypes {
+  using tlm_payload_type = AtRequest;
+  using tlm_phase_type = ::tlm::tlm_phase;
 };
 
 struct AtPort {
@@ -67,7 +64,8 @@ class AtDmaState {
     while (ports_.size() <= id) ports_.emplace_back();
     return ports_[id];
   }
-  AtRequest& open(::tlm::tlm_generic_payload& trans, unsigned port, DmaKind kind) {
+  AtRequest& open(::tlm::tlm_generic_payload& trans, const RequesterExtension* requester,
+                  unsigned port_id, DmaKind kind) {
     if (free_.empty()) {
       all_.push_back(std::make_unique<AtRequest>());
       free_.push_back(all_.back().get());
@@ -75,21 +73,18 @@ class AtDmaState {
     AtRequest& a = *free_.back();
     free_.pop_back();
     a.trans = &trans;
-    a.port = port;
+    a.requester = requester;
+    a.port = port_id;
+    a.port_state = &port(port_id);
     a.kind = kind;
     a.done = 0;
     a.status = ::tlm::TLM_OK_RESPONSE;
     a.end_req_sent = a.holds_slot = a.last = false;
-    trans.set_extension(&a.extension);
     if (trans.has_mm()) trans.acquire();
     return a;
   }
-  static AtRequest& of(::tlm::tlm_generic_payload& trans) {
-    return *trans.get_extension<AtRequestExtension>()->request;
-  }
-  // Before the response goes out: the payload no longer points here, the record is free.
+  // Before the response goes out: the record is free again.
   void close(AtRequest& a) {
-    a.trans->clear_extension(&a.extension);
     a.trans = nullptr;
     free_.push_back(&a);
   }

@@ -113,7 +113,7 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink, private Access
                                       ::tlm::tlm_phase& phase, sc_core::sc_time& delay);
   ::tlm::tlm_sync_enum atBeginRequest(unsigned port, ::tlm::tlm_generic_payload& trans,
                                       ::tlm::tlm_phase& phase, const sc_core::sc_time& delay);
-  void atEvent(::tlm::tlm_generic_payload& trans, const ::tlm::tlm_phase& phase);
+  void atEvent(AtRequest& a, const ::tlm::tlm_phase& phase);
   bool atArrive(AtRequest& a);  // true: admitted (or not queued) now
   void atAdmit(AtRequest& a);
   void atAdmitWaiting();
@@ -213,7 +213,7 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink, private Access
   uint64_t walk_horizon_ps_ = 0;  // latest walk end: occupancy is averaged up to it
   uint64_t stats_reset_ps_ = 0;
   TimingStats timing_;
-  tlm_utils::peq_with_cb_and_phase<VtdUnit> at_peq_;
+  tlm_utils::peq_with_cb_and_phase<VtdUnit, AtPeqTypes> at_peq_;
   AtDmaState at_;
 };
 

@@ -68,10 +68,10 @@ tlm_sync_enum VtdUnit::atBeginRequest(unsigned port, tlm_generic_payload& trans,
   }
   trans.set_dmi_allowed(false);  // every access must be translated
   if (kind == DmaKind::TranslationRequest) ++stats_.translation_requests;
-  AtRequest& a = at_.open(trans, port, kind);
+  AtRequest& a = at_.open(trans, req, port, kind);
   p.awaiting_end_req = true;
   if (delay != sc_core::SC_ZERO_TIME) {
-    at_peq_.notify(trans, ::tlm::BEGIN_REQ, delay);
+    at_peq_.notify(a, ::tlm::BEGIN_REQ, delay);
     return ::tlm::TLM_ACCEPTED;
   }
   a.arrival_ps = simcontext_->time_stamp().value();
@@ -83,17 +83,15 @@ tlm_sync_enum VtdUnit::atBeginRequest(unsigned port, tlm_generic_payload& trans,
 }
 
 // The payload event queue: delayed arrivals, completions, held responses whose port frees.
-void VtdUnit::atEvent(tlm_generic_payload& trans, const tlm_phase& phase) {
-  AtRequest& a = AtDmaState::of(trans);
+void VtdUnit::atEvent(AtRequest& a, const tlm_phase& phase) {
   if (phase == ::tlm::BEGIN_REQ) {
     a.arrival_ps = simcontext_->time_stamp().value();
     if (atArrive(a)) atSendEndRequest(a);
   } else if (phase == REQUEST_DONE) {
     atRequestDone(a);
   } else if (phase == SEND_RESPONSE) {
-    const unsigned port = a.port;
-    at_.port(port).send_scheduled = false;
-    atSendResponses(port);
+    a.port_state->send_scheduled = false;
+    atSendResponses(a.port);
   }
 }
 
@@ -119,7 +117,7 @@ void VtdUnit::atAdmit(AtRequest& a) {
     timing_.queue_stall_ps += now - a.arrival_ps;
   }
   const uint64_t done = atServe(a);
-  at_peq_.notify(*a.trans, REQUEST_DONE, sc_time::from_value(done - now));
+  at_peq_.notify(a, REQUEST_DONE, sc_time::from_value(done - now));
 }
 
 // A slot is free: the oldest waiting requests are admitted (each served before its END_REQ
@@ -135,7 +133,7 @@ void VtdUnit::atAdmitWaiting() {
 
 void VtdUnit::atSendEndRequest(AtRequest& a) {
   a.end_req_sent = true;
-  at_.port(a.port).awaiting_end_req = false;
+  a.port_state->awaiting_end_req = false;
   tlm_phase phase = ::tlm::END_REQ;
   sc_time delay = sc_core::SC_ZERO_TIME;
   dma_in[int(a.port)]->nb_transport_bw(*a.trans, phase, delay);  // the initiator accepts it
@@ -153,7 +151,7 @@ void VtdUnit::atRequestDone(AtRequest& a) {
     return;
   }
   a.ready_ps = simcontext_->time_stamp().value();
-  at_.port(a.port).responses.push_back(&a);
+  a.port_state->responses.push_back(&a);
   atSendResponses(a.port);
 }
 
@@ -167,7 +165,7 @@ void VtdUnit::atSendResponses(unsigned port) {
     AtRequest& a = *p.responses.front();
     if (now < p.free_at_ps) {  // the previous END_RESP is annotated later than now
       p.send_scheduled = true;
-      at_peq_.notify(*a.trans, SEND_RESPONSE, sc_time::from_value(p.free_at_ps - now));
+      at_peq_.notify(a, SEND_RESPONSE, sc_time::from_value(p.free_at_ps - now));
       break;
     }
     p.responses.pop_front();

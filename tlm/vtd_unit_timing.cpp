@@ -162,7 +162,7 @@ void VtdUnit::translateAts(const RequesterExtension& req, tlm_generic_payload& t
 // counts in its latency as the LT queue stall does. Returns when it completes.
 uint64_t VtdUnit::atServe(AtRequest& a) {
   tlm_generic_payload& trans = *a.trans;
-  const RequesterExtension& req = *trans.get_extension<RequesterExtension>();  // kindOf checked
+  const RequesterExtension& req = *a.requester;
   const uint64_t now = simcontext_->time_stamp().value();
   sc_time delay = sc_core::SC_ZERO_TIME;
   if (a.kind == DmaKind::Interrupt) {  // not queued (as in LT)
