@@ -17,7 +17,7 @@ CommonOptions parseOptions(int argc, char** argv, int first) {
     else if (a == "--out") o.out = value("a folder");
     else if (a == "--record") o.record = value("a trace file name");
     else if (a == "--quiet" || a == "-q") o.quiet = true;
-    else if (!a.empty() && a[0] == '-') throw CliError("unknown option '" + a + "'");
+    else if (a.size() > 1 && a[0] == '-') throw CliError("unknown option '" + a + "'");  // "-": standard input
     else o.positional.push_back(a);
   }
   return o;

@@ -45,32 +45,84 @@ bool CurveRunner::feed(const trace::TraceRecord& r) {
   return max_events_ == 0 || ++dma_seen_ < max_events_;
 }
 
+// Records in batches of kBatch, in three passes: prefetch the page-outcome slots of the
+// single-piece DMA records; look their outcomes up (classifying new pages) and prefetch
+// their stack slots; then go through the batch in trace order. Outcomes do not depend on
+// order (the classifying unit caches no translations), stack touches do and keep it.
 uint64_t CurveRunner::run(trace::TraceSource& source) {
-  trace::TraceRecord r;
   uint64_t n = 0;
-  while (source.next(r)) {
-    ++n;
-    if (!feed(r)) break;
+  for (;;) {
+    size_t got = 0;
+    while (got < kBatch && source.next(batch_[got])) ++got;
+    n += got;
+    if (got == 0 || !runBatch(got)) break;
   }
   return n;
 }
 
+bool CurveRunner::runBatch(size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const trace::TraceRecord& r = batch_[i];
+    classes_[i] = kUnknown;
+    if (r.kind != trace::RecordKind::Dma) continue;
+    system_.attach(r.dma.source);  // in trace order: per_source VMs get their DIDs as in replay
+    const trace::DmaEvent& d = r.dma;
+    if (shapeOf(d) != DmaShape::Memory || (d.address & 0xFFF) + d.size > 4096 || (d.address >> 57)) continue;
+    DmaRequest& q = requests_[i];
+    q = DmaRequest{};
+    q.source = SourceId{d.source};
+    q.address = d.address;
+    q.size = d.size;
+    q.kind = d.write ? AccessKind::Write : AccessKind::Read;
+    q.at = AddressType(uint8_t(d.at));
+    q.pasid_present = d.pasid_present;
+    q.pasid = d.pasid;
+    q.privileged = d.privileged;
+    q.execute = d.execute;
+    classes_[i] = 0;  // a single-piece memory request
+    pages_.prefetch(pageKey(q));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (classes_[i] == kUnknown) continue;
+    const uint32_t c = classes_[i] = classOf(requests_[i]);
+    if ((c & 6) == 6) curve_.prefetch(uint16_t(c >> 5), PageSize((c >> 3) & 3), requests_[i].address);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (classes_[i] == kUnknown) {
+      if (!feed(batch_[i])) return false;
+      continue;
+    }
+    ++stats_.records;
+    ++stats_.dma_records;
+    ++stats_.pieces;
+    stats_.dma_bytes += requests_[i].size;
+    apply(classes_[i], requests_[i].address);
+    if (max_events_ && ++dma_seen_ >= max_events_) return false;
+  }
+  return true;
+}
+
+uint32_t CurveRunner::classOf(const DmaRequest& r) {
+  if (__builtin_expect(r.address >> 57, 0)) return classify(r);  // beyond any input width: no slot
+  const uint64_t key = pageKey(r);
+  if (key == last_key_) return last_class_;  // the same page as the previous piece: common
+  bool inserted;
+  uint32_t& slot = pages_.find(key, kUnknown, inserted);
+  if (inserted) slot = classify(r);  // classify() leaves pages_ alone: the slot stays valid
+  last_key_ = key;
+  last_class_ = slot;
+  return slot;
+}
+
+void CurveRunner::apply(uint32_t c, uint64_t address) {
+  if (!(c & 2)) return;  // no IOTLB lookup (a fault before it, pass-through)
+  if (c & 4) curve_.access(uint16_t(c >> 5), PageSize((c >> 3) & 3), address);
+  else curve_.missWithoutFill();
+}
+
 bool CurveRunner::piece(const DmaRequest& r) {
-  uint32_t c;
-  if (__builtin_expect(r.address >> 57, 0)) {
-    c = classify(r);  // beyond any input width: faults before the IOTLB, not worth a slot
-  } else {
-    const uint64_t key = (r.address >> 12) | uint64_t(r.source.value) << 45 | uint64_t(r.at) << 61 |
-                         uint64_t(r.pasid_present) << 63;
-    bool inserted;
-    uint32_t& slot = pages_.find(key, kUnknown, inserted);
-    if (inserted) slot = classify(r);  // classify() leaves pages_ alone: the slot stays valid
-    c = slot;
-  }
-  if (c & 2) {
-    if (c & 4) curve_.access(uint16_t(c >> 5), PageSize((c >> 3) & 3), r.address);
-    else curve_.missWithoutFill();
-  }
+  const uint32_t c = classOf(r);
+  apply(c, r.address);
   return c & 1;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "platform/replay/key_map.h"
 #include "platform/replay/miss_curve.h"
@@ -48,8 +49,16 @@ class CurveRunner {
   // Packed outcome of a piece's translation: bit 0 ok, bit 1 IOTLB lookup, bit 2 the lookup
   // fills an entry, bits 4:3 page size, bits 20:5 DID; kUnknown before classification.
   static constexpr uint32_t kUnknown = ~0u;
+  static constexpr size_t kBatch = 64;
+  static uint64_t pageKey(const DmaRequest& r) {
+    return (r.address >> 12) | uint64_t(r.source.value) << 45 | uint64_t(r.at) << 61 |
+           uint64_t(r.pasid_present) << 63;
+  }
   uint32_t classify(const DmaRequest& r);
+  uint32_t classOf(const DmaRequest& r);
   bool piece(const DmaRequest& r);
+  void apply(uint32_t c, uint64_t address);
+  bool runBatch(size_t n);
 
   static ReplayMachine withoutIotlb(ReplayMachine m);
 
@@ -59,7 +68,13 @@ class CurveRunner {
   bool caching_mode_;
   MissCurve curve_;
   KeyMap pages_;
+  uint64_t last_key_ = KeyMap::kEmpty;  // the previous piece's page and its outcome
+  uint32_t last_class_ = 0;
   CurveStats stats_;
+  // run()'s batch: records read ahead so that the cache misses of their lookups overlap.
+  std::vector<trace::TraceRecord> batch_ = std::vector<trace::TraceRecord>(kBatch);
+  std::vector<DmaRequest> requests_ = std::vector<DmaRequest>(kBatch);
+  std::vector<uint32_t> classes_ = std::vector<uint32_t>(kBatch);
 };
 
 }  // namespace vtd::replay

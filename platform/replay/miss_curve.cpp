@@ -17,11 +17,20 @@ void MissCurve::access(uint16_t did, PageSize size, uint64_t iova) {
   ++accesses_[s];
   const uint64_t page = iova >> pageShift(size);
   const uint64_t tag = Iotlb::tagOf(did, size, page);
+  const uint32_t set = uint32_t(Iotlb::setIndex(did, page)) & (sets_ - 1);
+  LruStackDistance& set_stack = set_stacks_[set];
+  set_stack.prefetch(tag);  // overlaps its cache miss with the fully associative stack's
   const uint64_t d = fa_.touch(tag);
   if (d < fa_hits_[s].size()) ++fa_hits_[s][d];
-  const uint32_t set = uint32_t(Iotlb::setIndex(did, page)) & (sets_ - 1);
-  const uint64_t ds = set_stacks_[set].touch(tag);
+  const uint64_t ds = set_stack.touch(tag);
   if (ds < sa_hits_[s].size()) ++sa_hits_[s][ds];
+}
+
+void MissCurve::prefetch(uint16_t did, PageSize size, uint64_t iova) const {
+  const uint64_t page = iova >> pageShift(size);
+  const uint64_t tag = Iotlb::tagOf(did, size, page);
+  fa_.prefetch(tag);
+  set_stacks_[uint32_t(Iotlb::setIndex(did, page)) & (sets_ - 1)].prefetch(tag);
 }
 
 size_t MissCurve::bytes() const {

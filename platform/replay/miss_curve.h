@@ -31,6 +31,8 @@ class MissCurve {
   MissCurve(uint32_t sets, uint32_t max_entries);
 
   void access(uint16_t did, PageSize size, uint64_t iova);
+  // Starts fetching what access(did, size, iova) will read first (batched callers).
+  void prefetch(uint16_t did, PageSize size, uint64_t iova) const;
   void missWithoutFill() {
     ++lookups_;
     ++unfilled_;
