@@ -52,6 +52,8 @@ int sc_main(int argc, char* argv[]) {
     if (command == "serve") return vtd::app::serveCommand(argc, argv, 2);  // WIP
     if (command == "trace") return vtd::app::traceCommand(argc, argv, 2);
     const vtd::app::CommonOptions options = vtd::app::parseOptions(argc, argv, 2);
+    if (!options.record.empty() && command != "run" && command != "record")
+      throw vtd::app::CliError("--record is an option of run and record only");
     if (command == "run") return vtd::app::runCommand(options);
     if (command == "bench") return vtd::app::benchCommand(options);
     if (command == "calibrate") return vtd::app::calibrateCommand(options);
