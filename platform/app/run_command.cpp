@@ -131,11 +131,14 @@ int runCommand(const CommonOptions& options) {
 
   // --record: the TraceTap's output, opened before elaboration (the tap is bound then).
   std::unique_ptr<trace::TraceOutput> recording;
-  if (!options.record.empty()) {
+  if (options.record == "-" && !options.quiet)
+    throw CliError("--record - writes the trace to standard output: add --quiet (no summary there)");
+  if (!options.record.empty() && options.record != "-") {
     const std::filesystem::path parent = std::filesystem::path(options.record).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    recording = std::make_unique<trace::TraceOutput>(options.record, trace::formForName(options.record));
   }
+  if (!options.record.empty())
+    recording = std::make_unique<trace::TraceOutput>(options.record, trace::formForName(options.record));
   platform::VtdPlatform top("top", config, recording ? &recording->sink() : nullptr);
   platform::KvmPassthroughScenario scenario(top, config.scenario);
   scenario.install();
