@@ -9,9 +9,9 @@ packages=(
   nlohmann-json3-dev    # configuration and statistics files
   libgtest-dev          # GoogleTest (static libraries and CMake package)
   python3
-  python3-matplotlib    # plots: traces/plot_curve.py (miss curves)
   qemu-system-x86       # the peer of the differential suite (testbench/differential)
   valgrind              # callgrind instruction-count gate on speed (testbench/perf)
+  python3-matplotlib    # PNG plots of sweeps, curves and studies (scripts/sweep_plot.py, traces/plot_curve.py)
 )
 
 missing=()

@@ -48,5 +48,7 @@ int curveCommand(const CommonOptions& options);
 int traceCommand(int argc, char** argv, int first);
 // `vtdsim serve <QEMU options>`: its own parser (QEMU's single-dash options).
 int serveCommand(int argc, char** argv, int first);
+// `vtdsim sweep`: its own parser (--axis, --grid, --jobs, --stats, ...).
+int sweepCommand(int argc, char** argv, int first);
 
 }  // namespace vtd::app

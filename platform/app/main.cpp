@@ -6,6 +6,7 @@
 //   vtdsim replay   TRACE [--set k=v]... [--out DIR]                    functional replay
 //   vtdsim curve    TRACE [--set k=v]... [--out DIR]                    IOTLB miss curves
 //   vtdsim trace    convert|generate|info ...                            trace tools
+//   vtdsim sweep    [--axis p=v1,v2]... [--grid F] [--jobs N] [--out DIR]  parameter grid
 //   vtdsim describe params|stats|registers                               docs tables
 //   vtdsim serve    <QEMU command line>                                  qtest/QMP front
 #include <systemc>
@@ -35,6 +36,9 @@ void usage(std::ostream& out) {
          "  curve     TRACE: IOTLB miss curves of every size in one pass (curve.csv)\n"
          "  trace     convert IN OUT | generate OUT [--events N --pattern random|sequential\n"
          "            --pages N --size B ...] | info IN\n"
+         "  sweep     a parameter grid in parallel processes: --axis PARAM=V1,V2,... (repeat),\n"
+         "            --grid FILE (JSON), --set KEY=VALUE, --stats S1,S2, --jobs N (default: one\n"
+         "            per core), --out DIR (sweep.csv, resumable; sweep.png), --fresh, --no-plot\n"
          "  describe  params|stats|registers: print a generated documentation table\n"
          "  serve     QEMU-compatible front: takes qemu-system-x86_64's options (-machine q35,\n"
          "            -qtest unix:PATH|stdio, -qmp ..., -device intel-iommu,..., -device edu,...)\n"
@@ -51,6 +55,7 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (command == "serve") return vtd::app::serveCommand(argc, argv, 2);  // WIP
     if (command == "trace") return vtd::app::traceCommand(argc, argv, 2);
+    if (command == "sweep") return vtd::app::sweepCommand(argc, argv, 2);
     const vtd::app::CommonOptions options = vtd::app::parseOptions(argc, argv, 2);
     if (!options.record.empty() && command != "run" && command != "record")
       throw vtd::app::CliError("--record is an option of run and record only");

@@ -11,6 +11,7 @@
   cli_checks.py layering SOURCE_DIR        model/, firmware/, traces/, platform/serve/protocol/,
                                            platform/replay/ include no SystemC/TLM
 """
+import csv
 import json
 import os
 import re
@@ -272,6 +273,68 @@ def check_docs(vtdsim, docs):
     print("docs tables are current")
 
 
+def check_sweep(vtdsim):
+    """`vtdsim sweep`: a 2 x 2 grid in 2 processes, its table, resuming, and refusals."""
+    with tempfile.TemporaryDirectory() as out:
+        grid = ["--axis", "iotlb.entries=16,512", "--axis", "scenario.leaf=4k,2m",
+                "--set", "scenario.packets=4000", "--jobs", "2", "--out", out]
+        p = run([vtdsim, "sweep"] + grid)
+        if p.returncode != 0:
+            fail(f"sweep exited {p.returncode}: {p.stderr}")
+        if "4 done now, 0 from before, 0 failed" not in p.stdout:
+            fail(f"sweep summary: {p.stdout}")
+        rows = list(csv.DictReader(open(os.path.join(out, "sweep.csv"))))
+        if len(rows) != 4 or any(r["status"] != "ok" for r in rows):
+            fail(f"sweep.csv: {rows}")
+        rate = {(r["iotlb.entries"], r["scenario.leaf"]): float(r["vtd.iotlb_hit_rate"]) for r in rows}
+        if not rate[("512", "4k")] > rate[("16", "4k")] or not rate[("16", "2m")] > rate[("16", "4k")]:
+            fail(f"hit rates do not follow the IOTLB size and page size: {rate}")
+        if any(float(r["throughput_gbps"]) <= 0 for r in rows):
+            fail("no throughput column")
+        if "[####" not in p.stderr or "left" not in p.stderr:
+            fail(f"no progress shown: {p.stderr}")
+        if subprocess.run(["/usr/bin/python3", "-c", "import matplotlib"], capture_output=True).returncode == 0:
+            if not os.path.getsize(os.path.join(out, "sweep.png")):
+                fail("no sweep.png although matplotlib is installed")
+        # The same grid again: nothing to do. One row lost: only that run again.
+        p = run([vtdsim, "sweep", "--no-plot"] + grid)
+        if p.returncode != 0 or "0 done now, 4 from before" not in p.stdout:
+            fail(f"resume: {p.stdout} {p.stderr}")
+        lines = open(os.path.join(out, "sweep.csv")).read().splitlines()
+        open(os.path.join(out, "sweep.csv"), "w").write("\n".join(lines[:-1]) + "\n" + lines[-1][:10])
+        p = run([vtdsim, "sweep", "--no-plot"] + grid)
+        if p.returncode != 0 or "1 done now, 3 from before" not in p.stdout:
+            fail(f"resume after a lost row: {p.stdout} {p.stderr}")
+        if len(list(csv.DictReader(open(os.path.join(out, "sweep.csv"))))) != 4:
+            fail("resumed table does not hold the 4 runs once each")
+        # Another grid in the same folder is refused.
+        p = run([vtdsim, "sweep", "--no-plot", "--axis", "iotlb.entries=8", "--out", out])
+        if p.returncode != 2 or "another grid" not in p.stderr:
+            fail(f"another grid in the same folder: {p.returncode} {p.stderr}")
+    with tempfile.TemporaryDirectory() as out:
+        for args, words in (
+                (["--axis", "iotlb.entrys=16,32"], ["run 0", "iotlb.entrys"]),
+                (["--axis", "iotlb.entries=16,0"], ["run 1", "iotlb.entries"]),
+                (["--axis", "iotlb.entries"], ["--axis", "param=value1"]),
+                (["--axis", "iotlb.entries=1", "--axis", "iotlb.entries=2"], ["two axes"]),
+                (["--set", "scenario.packets=10"], ["no axis"]),
+                (["--grid", os.path.join(out, "missing.json")], ["cannot read"])):
+            p = run([vtdsim, "sweep", "--no-plot", "--out", out] + args)
+            if p.returncode != 2 or not all(w in p.stderr for w in words):
+                fail(f"sweep {args}: exit {p.returncode}, {p.stderr!r} should name {words}")
+        bad = os.path.join(out, "bad.json")
+        open(bad, "w").write('{"axes": {"iotlb.entries": [16, 32]}, "sett": {}}')
+        p = run([vtdsim, "sweep", "--grid", bad, "--out", out])
+        if p.returncode != 2 or "sett: unknown key" not in p.stderr:
+            fail(f"grid with an unknown key: {p.stderr}")
+        # A command that refuses its configuration in the child stops the sweep.
+        p = run([vtdsim, "sweep", "--no-plot", "--command", "calibrate", "--axis",
+                 "calibrate.latency_requests=0", "--out", os.path.join(out, "c")])
+        if p.returncode != 2 or "run 0 (calibrate.latency_requests=0) failed" not in p.stderr:
+            fail(f"a child's refusal: {p.returncode} {p.stderr}")
+    print("ok: sweep runs the grid in parallel, resumes, plots, and refuses bad grids by name")
+
+
 # Timing parameters (issue 6): every one has a default, a description, and a unit when it
 # is a quantity (seeds and on/off switches are not).
 TIMING_GROUPS = ("latency.", "memory.", "uncore.", "pcie.", "pcie_bench.", "platform.quantum_ns",
@@ -331,7 +394,7 @@ def main():
     what, args = sys.argv[1], sys.argv[2:]
     {"run": check_run, "checker": check_checker, "bad-input": check_bad_input, "golden": check_golden,
      "golden-update": update_golden, "interrupts": check_interrupts, "bench": check_bench, "docs": check_docs, "layering": check_layering,
-     "timing-params": check_timing_params}[what](*args)
+     "timing-params": check_timing_params, "sweep": check_sweep}[what](*args)
 
 
 if __name__ == "__main__":
