@@ -49,6 +49,8 @@ void SimConfig::describe(ParamRegistry& r) {
   scenario.describe(r, "scenario.");
   pcie.describe(r, "pcie.");
   pcie_bench.describe(r, "pcie_bench.");
+  replay.describe(r, "replay.");
+  curve.describe(r, "curve.");
 }
 
 std::vector<std::string> SimConfig::validate(bool check_scenario) const {
@@ -56,6 +58,7 @@ std::vector<std::string> SimConfig::validate(bool check_scenario) const {
   for (auto& e : device.validate("device.")) errors.push_back(e);
   for (auto& e : pcie.validate("pcie.")) errors.push_back(e);
   for (auto& e : pcie_bench.validate("pcie_bench.")) errors.push_back(e);
+  if (std::string e = curve.validate("curve."); !e.empty()) errors.push_back(e);
   if (device.ats && !unit.unit.device_tlb)
     errors.push_back(
         "device.ats needs unit.device_tlb (a unit without ECAP.DT refuses ATS requests)");

@@ -8,7 +8,8 @@
   cli_checks.py golden-update VTDSIM CONFIG GOLDEN   rewrite the golden file (by hand only)
   cli_checks.py bench VTDSIM               `vtdsim bench` runs its three paths as intended
   cli_checks.py docs VTDSIM DOCS_DIR       generated docs tables are current
-  cli_checks.py layering SOURCE_DIR        model/, firmware/, platform/serve/protocol/ include no SystemC/TLM
+  cli_checks.py layering SOURCE_DIR        model/, firmware/, traces/, platform/serve/protocol/,
+                                           platform/replay/ include no SystemC/TLM
 """
 import csv
 import json
@@ -376,8 +377,10 @@ def check_layering(source):
     pattern = re.compile(r'#\s*include\s*[<"](systemc|tlm)')
     hits = []
     # The qtest/QMP protocol layer of `vtdsim serve` is SystemC-free too: it is tested with
-    # fakes and could front another simulator.
-    for layer in ("model", "firmware", os.path.join("platform", "serve", "protocol")):
+    # fakes and could front another simulator. So are the trace format (traces/) and the
+    # functional replay and miss curve (platform/replay/): a replay needs no SystemC.
+    for layer in ("model", "firmware", "traces", os.path.join("platform", "serve", "protocol"),
+                  os.path.join("platform", "replay")):
         for root, _, files in os.walk(os.path.join(source, layer)):
             for f in files:
                 path = os.path.join(root, f)
@@ -386,7 +389,7 @@ def check_layering(source):
                         hits.append(f"{path}:{n}: {line.strip()}")
     if hits:
         fail("SystemC/TLM included below tlm/:\n  " + "\n  ".join(hits))
-    print("model/, firmware/ and platform/serve/protocol/ are free of SystemC")
+    print("model/, firmware/, traces/, platform/serve/protocol/ and platform/replay/ are free of SystemC")
 
 
 def main():
