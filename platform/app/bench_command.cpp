@@ -17,8 +17,13 @@
 //   at_bare  initiator -> AtMemory (a payload event queue) -> uncore path -> memory
 //   at_hit   initiator -> VT-d unit (nb_transport) -> uncore path -> memory: the hit reads
 //   at_miss  the same with the miss path's reads
+// A calibration run (the workload of `vtdsim calibrate`, platform/bench/pcie_bench_source.h):
+//   cal_bare  pcie-bench device -> PCIe link -> uncore path -> memory (no IOMMU)
+//   cal       pcie-bench device -> PCIe link -> VT-d unit -> uncore path -> memory: 64 B
+//             random reads in a 64 MiB window mapped with 4 KiB pages (nearly every read
+//             misses and walks), pcie_bench.tags outstanding; its ratio is to cal_bare
 // The unit is brought up by the firmware on the host CPU, as in `vtdsim run`.
-// --set bench.path=bare|hit|miss|at_bare|at_hit|at_miss runs that path alone (no ratio
+// --set bench.path=bare|hit|miss|at_bare|at_hit|at_miss|cal_bare|cal runs that path alone (no ratio
 // then): the callgrind gate (testbench/perf/) counts one path's instructions per
 // transaction that way.
 #include <algorithm>
@@ -36,41 +41,48 @@
 #include "platform/bench/at_bench_initiator.h"
 #include "platform/bench/at_memory.h"
 #include "platform/bench/bench_initiator.h"
+#include "platform/bench/pcie_bench_source.h"
 #include "platform/vtd_platform.h"
 
 namespace vtd::app {
 
 namespace {
 
-enum class BenchPath { All, Bare, Hit, Miss, AtBare, AtHit, AtMiss };
+enum class BenchPath { All, Bare, Hit, Miss, AtBare, AtHit, AtMiss, CalBare, Cal };
+enum Style { kLt, kAt, kCalibration };  // which bare loop a path's ratio is to
 
 struct BenchParams {
   uint64_t transactions = 2'000'000;  // per path per round
   uint32_t rounds = 5;
+  uint64_t calibration_requests = 200'000;  // per calibration path per round
   BenchPath path = BenchPath::All;
   void describe(ParamRegistry& r) {
     r.addUInt("bench.transactions", transactions, 1000, 1ull << 32, "transactions", "transactions per path per round");
+    r.addUInt("bench.calibration_requests", calibration_requests, 1000, 1ull << 32, "requests",
+              "requests of the calibration paths (cal, cal_bare) per round: 64 B random reads in a 64 MiB window");
     r.addUInt("bench.rounds", rounds, 1, 100, "rounds", "measurement rounds (the median is reported)");
     r.addChoice("bench.path", path,
                 {{"all", BenchPath::All}, {"bare", BenchPath::Bare}, {"hit", BenchPath::Hit}, {"miss", BenchPath::Miss},
-                 {"at_bare", BenchPath::AtBare}, {"at_hit", BenchPath::AtHit}, {"at_miss", BenchPath::AtMiss}},
-                "the paths to run: all (with ratios to the bare loop of the same style: bare for LT, at_bare for AT) or one alone");
+                 {"at_bare", BenchPath::AtBare}, {"at_hit", BenchPath::AtHit}, {"at_miss", BenchPath::AtMiss},
+                 {"cal_bare", BenchPath::CalBare}, {"cal", BenchPath::Cal}},
+                "the paths to run: all (with ratios to the bare loop of the same style: bare for LT, at_bare for AT, cal_bare for the calibration run) or one alone");
   }
 };
 
 constexpr uint64_t kHitBase = 0x1000'0000, kMissBase = 0x4000'0000;  // IOVAs (= physical)
+constexpr uint64_t kCalBase = 0x6000'0000, kCalWindow = 64ull << 20;
 
 struct Path {
   const char* name;
   BenchPath id;
-  bool at;  // approximately timed: its ratio is to at_bare
+  Style style;  // its ratio is to the bare loop of this style
   platform::BenchSource* initiator;
   platform::BenchLoop loop;
   const char* what;
   std::vector<double> rates{};   // transactions per host second, per round
   std::vector<double> ratios{};  // rate / the same style's bare rate, per round
   uint64_t lookups = 0, hits = 0, walk_reads = 0;  // the unit's, over the measured rounds
-  bool bare() const { return id == BenchPath::Bare || id == BenchPath::AtBare; }
+  bool bare() const { return id == BenchPath::Bare || id == BenchPath::AtBare || id == BenchPath::CalBare; }
 };
 
 double median(std::vector<double> v) {
@@ -111,19 +123,36 @@ int benchCommand(const CommonOptions& options) {
   at_bare.socket.bind(at_memory.port);
   at_hit.socket.bind(top.vtd.dma_in);
   at_miss.socket.bind(top.vtd.dma_in);
+  // The calibration run: the same device and link in front of the unit or of bare memory.
+  platform::PcieBenchParams cal_params = config.pcie_bench;
+  cal_params.window_kib = kCalWindow >> 10;
+  const SourceId cal_sid = SourceId::fromBdf(0, 16, 0);
+  platform::PcieBench cal_device("cal_device", cal_sid), cal_bare_device("cal_bare_device", SourceId::fromBdf(0, 15, 0));
+  platform::PcieLink cal_link("cal_link", config.pcie), cal_bare_link("cal_bare_link", config.pcie);
+  platform::UncorePath cal_uncore("cal_uncore", config.uncore);
+  cal_device.socket.bind(cal_link.up_in);
+  cal_link.down_out.bind(top.vtd.dma_in);
+  cal_bare_device.socket.bind(cal_bare_link.up_in);
+  cal_bare_link.down_out.bind(cal_uncore.in);
+  cal_uncore.out.bind(bare_memory.port);
+  platform::PcieBenchSource cal("cal", cal_device, cal_params, kCalBase);
+  platform::PcieBenchSource cal_bare("cal_bare", cal_bare_device, cal_params, kCalBase);
 
   const uint64_t miss_pages = 16ull * config.unit.iotlb.entries;
   const platform::BenchLoop hot_loop{bench.transactions, kHitBase, 4 * 4096, 64, 64};
   const platform::BenchLoop cold_loop{bench.transactions, kMissBase, miss_pages * 4096, 4096, 64};
+  const platform::BenchLoop cal_loop{bench.calibration_requests, kCalBase, kCalWindow, 64, 64};
   const char* const kHitWhat = "through the VT-d unit, IOTLB and context-cache hits";
   const char* const kMissWhat = "through the VT-d unit, IOTLB miss + walk each (see reads per miss)";
   std::vector<Path> paths = {
-      {"bare", BenchPath::Bare, false, &bare, hot_loop, "LT b_transport loop, quantum keeper, uncore path, memory"},
-      {"hit", BenchPath::Hit, false, &hit, hot_loop, kHitWhat},
-      {"miss", BenchPath::Miss, false, &miss, cold_loop, kMissWhat},
-      {"at_bare", BenchPath::AtBare, true, &at_bare, hot_loop, "AT 4-phase loop, PEQ target, uncore path, memory"},
-      {"at_hit", BenchPath::AtHit, true, &at_hit, hot_loop, kHitWhat},
-      {"at_miss", BenchPath::AtMiss, true, &at_miss, cold_loop, kMissWhat},
+      {"bare", BenchPath::Bare, kLt, &bare, hot_loop, "LT b_transport loop, quantum keeper, uncore path, memory"},
+      {"hit", BenchPath::Hit, kLt, &hit, hot_loop, kHitWhat},
+      {"miss", BenchPath::Miss, kLt, &miss, cold_loop, kMissWhat},
+      {"at_bare", BenchPath::AtBare, kAt, &at_bare, hot_loop, "AT 4-phase loop, PEQ target, uncore path, memory"},
+      {"at_hit", BenchPath::AtHit, kAt, &at_hit, hot_loop, kHitWhat},
+      {"at_miss", BenchPath::AtMiss, kAt, &at_miss, cold_loop, kMissWhat},
+      {"cal_bare", BenchPath::CalBare, kCalibration, &cal_bare, cal_loop, "calibration run without IOMMU: pcie-bench device, PCIe link, uncore path, memory"},
+      {"cal", BenchPath::Cal, kCalibration, &cal, cal_loop, "calibration run through the VT-d unit: 64 MiB window in 4 KiB pages"},
   };
   if (bench.path != BenchPath::All)
     paths.erase(std::remove_if(paths.begin(), paths.end(), [&](const Path& p) { return p.id != bench.path; }),
@@ -141,7 +170,10 @@ int benchCommand(const CommonOptions& options) {
     fw::Domain& cold = driver.createDomain(48);
     if (auto s = driver.map(hot, kHitBase, kHitBase, 4 * 4096, fw::Perm::ReadWrite); !s) { failure = s.error; return; }
     if (auto s = driver.map(cold, kMissBase, kMissBase, miss_pages * 4096, fw::Perm::ReadWrite); !s) { failure = s.error; return; }
-    const std::pair<SourceId, fw::Domain*> attach[] = {{hit_sid, &hot}, {miss_sid, &cold}, {at_hit_sid, &hot}, {at_miss_sid, &cold}};
+    fw::Domain& window = driver.createDomain(48);  // the calibration window, 4 KiB leaves
+    if (auto s = driver.map(window, kCalBase, kCalBase, kCalWindow, fw::Perm::ReadWrite); !s) { failure = s.error; return; }
+    const std::pair<SourceId, fw::Domain*> attach[] = {{hit_sid, &hot}, {miss_sid, &cold}, {at_hit_sid, &hot},
+                                                       {at_miss_sid, &cold}, {cal_sid, &window}};
     for (const auto& [sid, domain] : attach)
       if (auto s = driver.attach(sid.value, *domain); !s) { failure = s.error; return; }
     auto& unit = top.vtd.model();
@@ -149,12 +181,13 @@ int benchCommand(const CommonOptions& options) {
     // in the IOTLB and every path's code is hot before anything is timed.
     for (Path& p : paths) {
       platform::BenchLoop warm = p.loop;
-      warm.transactions = std::max<uint64_t>(p.loop.span / p.loop.stride, 1);
+      warm.transactions = p.style == kCalibration ? 10'000  // random reads: enough to settle
+                                                  : std::max<uint64_t>(p.loop.span / p.loop.stride, 1);
       p.initiator->start(warm);
       cpu.waitFor(p.initiator->done());
     }
     for (uint32_t round = 0; round < bench.rounds; ++round) {
-      double bare_rate[2] = {0, 0};  // LT, AT
+      double bare_rate[3] = {0, 0, 0};  // by Style
       for (Path& p : paths) {
         const uint64_t lookups0 = unit.stats().iotlb_lookup, hits0 = unit.stats().iotlb_hit;
         const uint64_t reads0 = unit.stats().walk_reads;
@@ -162,9 +195,9 @@ int benchCommand(const CommonOptions& options) {
         cpu.waitFor(p.initiator->done());
         if (p.initiator->errors()) failure = std::string(p.name) + ": transactions failed";
         const double rate = double(p.loop.transactions) / p.initiator->seconds();
-        if (p.bare()) bare_rate[p.at] = rate;
+        if (p.bare()) bare_rate[p.style] = rate;
         p.rates.push_back(rate);
-        if (with_ratios) p.ratios.push_back(rate / bare_rate[p.at]);
+        if (with_ratios) p.ratios.push_back(rate / bare_rate[p.style]);
         p.lookups += unit.stats().iotlb_lookup - lookups0;
         p.hits += unit.stats().iotlb_hit - hits0;
         p.walk_reads += unit.stats().walk_reads - reads0;
@@ -175,8 +208,10 @@ int benchCommand(const CommonOptions& options) {
   if (!failure.empty()) throw std::runtime_error("bench: " + failure);
   if (!top.cpu.hasFinished()) throw std::runtime_error("bench: the host program did not finish (simulation stalled)");
 
-  std::printf("vtdsim bench: %llu transactions of 64 B per path per round, %u rounds (median)\n\n",
-              static_cast<unsigned long long>(bench.transactions), bench.rounds);
+  std::printf("vtdsim bench: %llu transactions of 64 B per path per round (calibration paths: %llu), "
+              "%u rounds (median)\n\n",
+              static_cast<unsigned long long>(bench.transactions),
+              static_cast<unsigned long long>(bench.calibration_requests), bench.rounds);
   std::printf("  %-8s %16s %12s   %s\n", "path", "DMAs per host s", "ratio", "what");
   nlohmann::json out;
   for (const Path& p : paths) {
@@ -190,7 +225,7 @@ int benchCommand(const CommonOptions& options) {
       out[p.name] = {{"dmas_per_host_second", rate}, {"rates", p.rates}};
     }
   }
-  if (with_ratios) std::printf("\n  ratio: to bare for the LT paths, to at_bare for the AT paths\n");
+  if (with_ratios) std::printf("\n  ratio: to bare for the LT paths, to at_bare for the AT paths, to cal_bare for cal\n");
   bool first = true;
   for (const Path& p : paths) {
     if (p.bare()) continue;
