@@ -84,6 +84,8 @@ void SimConfig::describe(ParamRegistry& r) {
   scenario.accel.describe(r, "accel.");
   pcie.describe(r, "pcie.");
   pcie_bench.describe(r, "pcie_bench.");
+  replay.describe(r, "replay.");
+  curve.describe(r, "curve.");
 }
 
 std::vector<std::string> SimConfig::validate(bool check_scenario) const {
@@ -91,6 +93,7 @@ std::vector<std::string> SimConfig::validate(bool check_scenario) const {
   for (auto& e : device.validate("device.")) errors.push_back(e);
   for (auto& e : pcie.validate("pcie.")) errors.push_back(e);
   for (auto& e : pcie_bench.validate("pcie_bench.")) errors.push_back(e);
+  if (std::string e = curve.validate("curve."); !e.empty()) errors.push_back(e);
   if (device.ats && !unit.unit.device_tlb)
     errors.push_back(
         "device.ats needs unit.device_tlb (a unit without ECAP.DT refuses ATS requests)");
@@ -139,6 +142,8 @@ std::vector<std::string> SimConfig::validateScenario() const {
     for (auto& e : s.nic.validate("nic.", s.packet_bytes)) errors.push_back(e);
   for (auto& e : s.nvme.validate("nvme.")) errors.push_back(e);
   for (auto& e : s.accel.validate("accel.")) errors.push_back(e);
+  if (bench && pcie_bench.fidelity == tlm::Fidelity::At)
+    errors.push_back("scenario.workload=bench runs the generator loosely timed: pcie_bench.fidelity=at is for vtdsim calibrate and vtdsim bench");
   if (bench && (uint64_t(pcie_bench.window_kib) << 10) + (4ull << 20) > (s.vm_ram_mib << 20))
     errors.push_back("scenario.vm_ram_mib is too small for the bench workload's pcie_bench.window_kib (and 4 MiB of low guest memory)");
   if (s.iommu != IommuMode::On && device.ats)

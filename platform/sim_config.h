@@ -1,7 +1,8 @@
 // SimConfig: every parameter of a vtdsim run, grouped as in the JSON file: unit.*,
 // iotlb.*, context_cache.* (the remapping unit), latency.*, memory.*, uncore.* (the root
 // complex's way to memory), platform.*, device.*, scenario.*, pcie.* (a device's PCIe
-// link) and pcie_bench.* (the pcie-bench-like workload of `vtdsim calibrate`). Plain
+// link), pcie_bench.* (the pcie-bench-like workload of `vtdsim calibrate`), replay.* and
+// curve.* (`vtdsim replay` and `vtdsim curve`, platform/replay/). Plain
 // structs; one registry describes them all (--config, --set, effective_config.json,
 // docs/params.md).
 #pragma once
@@ -16,6 +17,7 @@
 #include "platform/memory.h"
 #include "platform/uncore_path.h"
 #include "platform/pcie/pcie_params.h"
+#include "platform/replay/replay_params.h"
 #include "platform/scenario_params.h"
 #include "tlm/latency_params.h"
 
@@ -57,6 +59,8 @@ struct SimConfig {
   ScenarioParams scenario;
   PcieParams pcie;
   PcieBenchParams pcie_bench;
+  replay::ReplayParams replay;  // replay.*: `vtdsim replay`
+  replay::CurveParams curve;    // curve.*: `vtdsim curve`
 
   void describe(ParamRegistry& r);
   // Cross-group checks (each group also validates itself); empty when consistent. The

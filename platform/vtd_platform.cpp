@@ -7,7 +7,8 @@
 
 namespace vtd::platform {
 
-VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config)
+VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config,
+                         trace::TraceSink* recorder)
     : sc_module(name), memory("memory", config.memory),
       uncore("uncore", config.uncore),
       vtd("vtd", config.unit, config.latency),
@@ -19,7 +20,15 @@ VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& c
       sc_core::sc_time(double(config.platform.quantum_ns), sc_core::SC_NS));
   cpu.socket.bind(bus.cpu_in);
   bus.to_memory.bind(memory.port);
-  bus.to_dmar.bind(vtd.mmio_in);
+  if (recorder) {
+    tap = std::make_unique<TraceTap>("trace_tap", *recorder);
+    bus.to_dmar.bind(tap->mmio_in);
+    tap->mmio_out.bind(vtd.mmio_in);
+    tap->dma_out.bind(vtd.dma_in);
+    tap->memory_peek.bind(memory.port);
+  } else {
+    bus.to_dmar.bind(vtd.mmio_in);
+  }
   vtd.mem_out.bind(uncore.in);
   uncore.out.bind(memory.port);
   vtd.msi_out.bind(fabric.msi_in);
@@ -39,7 +48,8 @@ VtdPlatform::VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& c
                                                   deviceSource(i), config.platform.device_gap_ns));
     links.push_back(std::make_unique<PcieLink>(("link" + std::to_string(i)).c_str(), config.pcie));
     devices.back()->socket.bind(links.back()->up_in);
-    links.back()->down_out.bind(vtd.dma_in);
+    if (tap) links.back()->down_out.bind(tap->dma_in);
+    else links.back()->down_out.bind(vtd.dma_in);
     if (config.device.ats) devices.back()->enableAts(config.device);
   }
   vtd.model().setDeviceTlbPort(this);

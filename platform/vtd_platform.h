@@ -7,7 +7,8 @@
 // posted-interrupt descriptor from DRAM)}; vCPU LAPICs' EOI broadcasts -> I/O APIC; VT-d
 // unit -> bus masters' device-TLBs (device-TLB invalidate requests, with device.ats).
 // Address map: DRAM from 0, I/O APIC at 0xFEC00000, DMAR block at platform.dmar_base,
-// interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit).
+// interrupt window 0xFEE00000-0xFEEFFFFF (decoded by the unit). Optionally a TraceTap in
+// front of the unit's dma_in and mmio_in records what it sees.
 #pragma once
 
 #include <memory>
@@ -25,6 +26,7 @@
 #include "platform/pcie/pcie_link.h"
 #include "platform/sim_config.h"
 #include "platform/system_bus.h"
+#include "platform/trace_tap.h"
 #include "platform/uncore_path.h"
 #include "tlm/vtd_unit.h"
 
@@ -36,7 +38,10 @@ namespace vtd::platform {
 
 class VtdPlatform : public sc_core::sc_module, private DeviceTlbPort {
  public:
-  VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config);
+  // With `recorder`, a TraceTap between the devices / the bus and the unit records what
+  // the unit sees into it (`vtdsim run --record`, platform/trace_tap.h).
+  VtdPlatform(const sc_core::sc_module_name& name, const SimConfig& config,
+              trace::TraceSink* recorder = nullptr);
 
   Memory memory;
   UncorePath uncore;  // the unit's way to memory
@@ -49,6 +54,7 @@ class VtdPlatform : public sc_core::sc_module, private DeviceTlbPort {
   std::vector<std::unique_ptr<Vcpu>> vcpus;
   std::vector<std::unique_ptr<DmaMaster>> devices;
   std::vector<std::unique_ptr<PcieLink>> links;  // links[i]: devices[i] to the root complex
+  std::unique_ptr<TraceTap> tap;                  // with a recorder only
 
   static constexpr uint32_t kHostApicId = 0;
   static SourceId deviceSource(unsigned index) { return SourceId::fromBdf(0, 4 + index, 0); }

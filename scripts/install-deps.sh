@@ -11,6 +11,7 @@ packages=(
   python3
   qemu-system-x86       # the peer of the differential suite (testbench/differential)
   valgrind              # callgrind instruction-count gate on speed (testbench/perf)
+  python3-matplotlib    # PNG plots of sweeps, curves and studies (scripts/sweep_plot.py, traces/plot_curve.py)
 )
 
 missing=()

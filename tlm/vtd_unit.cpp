@@ -23,10 +23,12 @@ VtdUnit::VtdUnit(const sc_core::sc_module_name& name, const UnitConfig& config,
       front_ps_(cost_timer_.frontPicoseconds()), walkers_(latency.walkers),
       queue_(latency.request_queue), llc_ps_(uint64_t(latency.walk_llc_ns) * 1000),
       rng_state_(latency.walk_llc_seed),
-      entry_ps_(cost_timer_.cyclesToPicoseconds(latency.invalidation_entry_cycles)) {
+      entry_ps_(cost_timer_.cyclesToPicoseconds(latency.invalidation_entry_cycles)),
+      at_peq_(this, &VtdUnit::atEvent) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
     SC_REPORT_FATAL(this->name(), "the platform expects a 1 ps time resolution");
   dma_in.register_b_transport(this, &VtdUnit::dmaTransport);
+  dma_in.register_nb_transport_fw(this, &VtdUnit::dmaNbTransport);
   mmio_in.register_b_transport(this, &VtdUnit::mmioTransport);
   mmio_in.register_transport_dbg(this, &VtdUnit::mmioDebug);
   unit_.setInterruptSink(this);
@@ -132,6 +134,9 @@ void VtdUnit::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "translation_requests", stats_.translation_requests, "requests", "ATS translation requests (AT=01) answered with a completion");
   r.addCounter(p + "interrupts_in", stats_.interrupts_in, "messages", "interrupt requests from devices");
   r.addCounter(p + "interrupts_out", stats_.interrupts_out, "messages", "interrupt messages sent by the unit (device MSIs and event messages)");
+  r.addCounter(p + "at_transactions", stats_.at_transactions, "transactions", "DMA transactions received by nb_transport (approximately timed; included in dma_transactions)");
+  r.addCounter(p + "response_waits", stats_.response_waits, "transactions", "approximately-timed responses held back because the initiator had not yet accepted the previous response on its socket (END_RESP)");
+  r.addCounter(p + "response_wait_ps", stats_.response_wait_ps, "ps", "time those responses were held back");
   const TimingStats& timing = timing_;
   r.addDerived(p + "translation_ps", [&timing] { return double(timing.latency_ps[0] + timing.latency_ps[1]); }, "ps", "time DMA and ATS translation requests spent being translated (queue stall, lookups, request processing, walker wait, walk memory reads)");
   const ShellStats& s = stats_;

@@ -13,20 +13,30 @@
 //  mmio_in  the register block (offsets relative to its base); debug reads are peeks.
 //  mem_out  downstream to memory: forwarded DMA and the unit's own table reads.
 //  msi_out  interrupts: remapped device MSIs and the unit's own event messages.
-// Timing is loosely timed with resource timelines (vtd_unit_timing.cpp): a request arrives
-// at sc_time_stamp() + the annotated delay and the unit returns with the delay advanced to
-// its completion (queue stall, lookups, walker wait, walk reads through mem_out, then the
-// forwarded access). Targets on mem_out must not wait(). No architectural logic lives here.
+// dma_in serves both TLM-2.0 styles at once (tlm/fidelity.h):
+//  b_transport   loosely timed with resource timelines (vtd_unit_timing.cpp): a request
+//                arrives at sc_time_stamp() + the annotated delay and the unit returns with
+//                the delay advanced to its completion (queue stall, lookups, walker wait,
+//                walk reads through mem_out, then the forwarded access).
+//  nb_transport  approximately timed, the base protocol's four phases (vtd_unit_at.cpp):
+//                END_REQ when the request is admitted (withheld while latency.request_queue
+//                requests are in flight), BEGIN_RESP at its completion in simulated time
+//                (held while the port's previous BEGIN_RESP is not accepted). The same
+//                timing core times it, from its admission.
+// Downstream stays loosely timed in both: mem_out and msi_out are b_transport, and their
+// targets must not wait() (the AT path runs in a method). No architectural logic lives here.
 #pragma once
 
 #include <cstdint>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include "model/unit/remapping_unit.h"
+#include "tlm/at_dma_state.h"
 #include "tlm/checker_log.h"
 #include "tlm/latency_params.h"
 #include "tlm/requester_extension.h"
@@ -48,6 +58,9 @@ struct ShellStats {
   uint64_t translation_requests = 0;  // ATS translation requests (AT=01) answered
   uint64_t interrupts_in = 0;      // interrupt requests from devices
   uint64_t interrupts_out = 0;     // messages sent on msi_out
+  uint64_t at_transactions = 0;    // of dma_transactions, those that came by nb_transport
+  uint64_t response_waits = 0;     // AT responses held until the previous one was accepted
+  uint64_t response_wait_ps = 0;
   // Interrupt latency: from the interrupt write reaching dma_in to the message leaving on
   // msi_out (which the APIC fabric delivers without delay: the LAPIC delivery time) or to
   // the end of the posted-descriptor update; IRTE fetches, the IEC lookup and the
@@ -86,6 +99,7 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink, private Access
 
  private:
   void dmaTransport(int port, ::tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  static DmaKind kindOf(const RequesterExtension* req, const ::tlm::tlm_generic_payload& trans);
   void interruptRequest(const RequesterExtension& req, ::tlm::tlm_generic_payload& trans,
                         sc_core::sc_time& delay);
   void translationRequest(const RequesterExtension& req, ::tlm::tlm_generic_payload& trans,
@@ -94,11 +108,36 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink, private Access
   unsigned mmioDebug(::tlm::tlm_generic_payload& trans);
   void deliver(const MsiMessage& message) override;  // InterruptSink
 
+  // Approximately timed (vtd_unit_at.cpp): the four phases, admission, held responses.
+  ::tlm::tlm_sync_enum dmaNbTransport(int port, ::tlm::tlm_generic_payload& trans,
+                                      ::tlm::tlm_phase& phase, sc_core::sc_time& delay);
+  ::tlm::tlm_sync_enum atBeginRequest(unsigned port, ::tlm::tlm_generic_payload& trans,
+                                      ::tlm::tlm_phase& phase, const sc_core::sc_time& delay);
+  void atEvent(AtRequest& a, const ::tlm::tlm_phase& phase);
+  bool atArrive(AtRequest& a);  // true: admitted (or not queued) now
+  void atAdmit(AtRequest& a);
+  void atAdmitWaiting();
+  void atSendEndRequest(AtRequest& a);
+  void atRequestDone(AtRequest& a);
+  void atSendResponses(unsigned port);
+  void atEndResponse(unsigned port, const sc_core::sc_time& delay);
+
   // Timing (vtd_unit_timing.cpp).
   struct TimedRequest {
     uint64_t arrival_ps = 0;   // sc_time_stamp() + the annotated delay
     uint64_t admitted_ps = 0;  // arrival, or later when the request queue was full
+    uint64_t queued_ps = 0;    // AT: the real wait for admission before arrival_ps (= now)
   };
+  // AT: serves a's current request (or ATS request, or interrupt) from now; returns its
+  // completion (ps) and sets a.last and a.status.
+  uint64_t atServe(AtRequest& a);
+  DmaRequest dmaRequestOf(const RequesterExtension& req,
+                          const ::tlm::tlm_generic_payload& trans) const;
+  bool forwardChunk(DmaRequest& r, ::tlm::tlm_generic_payload& trans, unsigned char* data,
+                    unsigned chunk, TimedRequest& timed, uint64_t now, sc_core::sc_time& delay,
+                    ::tlm::tlm_response_status& status);
+  void translateAts(const RequesterExtension& req, ::tlm::tlm_generic_payload& trans,
+                    TimedRequest& timed, uint64_t now, sc_core::sc_time& delay);
   void beginTranslations(const TimedRequest& timed, const sc_core::sc_time& delay);
   void endTranslations();
   __attribute__((noinline)) uint64_t admitWhenFull(uint64_t arrival, uint64_t now);
@@ -174,6 +213,28 @@ class VtdUnit : public sc_core::sc_module, private InterruptSink, private Access
   uint64_t walk_horizon_ps_ = 0;  // latest walk end: occupancy is averaged up to it
   uint64_t stats_reset_ps_ = 0;
   TimingStats timing_;
+  tlm_utils::peq_with_cb_and_phase<VtdUnit, AtPeqTypes> at_peq_;
+  AtDmaState at_;
 };
+
+// What a transaction on dma_in is: malformed (no requester id, byte enables, streaming, an
+// ignore command, an ATS translation request that is not an 8-byte read), an ATS
+// translation request (AT=01), an interrupt request (a DWORD write into the window, FS 8.1;
+// anything else touching the window is refused chunk by chunk: the model blocks it), or a
+// memory access.
+inline DmaKind VtdUnit::kindOf(const RequesterExtension* req,
+                               const ::tlm::tlm_generic_payload& trans) {
+  const unsigned length = trans.get_data_length();
+  if (!req || trans.get_byte_enable_ptr() || trans.get_streaming_width() < length ||
+      trans.get_command() == ::tlm::TLM_IGNORE_COMMAND)
+    return DmaKind::Malformed;
+  if (req->at == AddressType::TranslationRequest)
+    return trans.is_read() && length == 8 ? DmaKind::TranslationRequest : DmaKind::Malformed;
+  const uint64_t address = trans.get_address();
+  if (trans.is_write() && length == 4 && (address & 3) == 0 &&
+      RemappingUnit::isInterruptAddress(address))
+    return DmaKind::Interrupt;
+  return DmaKind::Memory;
+}
 
 }  // namespace vtd::tlm

@@ -16,6 +16,9 @@
 // invalidate are charged latency.invalidation_entry_cycles per cache entry removed, at the
 // point the entries go, so a wait descriptor's status write and event come after the
 // invalidations before it. Interrupt requests are not queued (vtd_unit.cpp).
+// The approximately-timed path (vtd_unit_at.cpp) uses the same core through atServe(): it
+// admits a request in simulated time and times it from there as an LT request arriving at
+// that moment, so both fidelities share the walkers, merging, lookups and statistics.
 #include <algorithm>
 #include <cstring>
 #include <systemc>
@@ -28,33 +31,35 @@ namespace vtd::tlm {
 using sc_core::sc_time;
 using ::tlm::tlm_generic_payload;
 
+inline DmaRequest VtdUnit::dmaRequestOf(const RequesterExtension& req,
+                                        const tlm_generic_payload& trans) const {
+  DmaRequest r;
+  r.source = req.source;
+  r.kind = trans.is_write() ? AccessKind::Write : AccessKind::Read;
+  r.at = req.at;
+  r.pasid_present = req.pasid_present;
+  r.pasid = req.pasid;
+  r.privileged = req.privileged;
+  r.execute = req.execute;
+  return r;
+}
+
 void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
   ++stats_.dma_transactions;
   const RequesterExtension* req = trans.get_extension<RequesterExtension>();
-  const unsigned length = trans.get_data_length();
-  if (!req || trans.get_byte_enable_ptr() || trans.get_streaming_width() < length ||
-      trans.get_command() == ::tlm::TLM_IGNORE_COMMAND) {
+  const DmaKind kind = kindOf(req, trans);
+  if (kind == DmaKind::Malformed) {
     ++stats_.dma_bad_requests;
     trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
     return;
   }
   trans.set_dmi_allowed(false);  // every access must be translated
-  if (req->at == AddressType::TranslationRequest) return translationRequest(*req, trans, delay);
-  const uint64_t address = trans.get_address();
-  // An interrupt request is a DWORD write into the window (FS 8.1). Anything else that
-  // touches the window is refused chunk by chunk below (the model blocks it).
-  if (trans.is_write() && length == 4 && (address & 3) == 0 &&
-      RemappingUnit::isInterruptAddress(address))
-    return interruptRequest(*req, trans, delay);
+  if (kind == DmaKind::TranslationRequest) return translationRequest(*req, trans, delay);
+  if (kind == DmaKind::Interrupt) return interruptRequest(*req, trans, delay);
 
-  DmaRequest r;
-  r.source = req->source;
-  r.kind = trans.is_write() ? AccessKind::Write : AccessKind::Read;
-  r.at = req->at;
-  r.pasid_present = req->pasid_present;
-  r.pasid = req->pasid;
-  r.privileged = req->privileged;
-  r.execute = req->execute;
+  DmaRequest r = dmaRequestOf(*req, trans);
+  const uint64_t address = trans.get_address();
+  const unsigned length = trans.get_data_length();
   unsigned char* const data = trans.get_data_ptr();
   const uint64_t now = simcontext_->time_stamp().value();  // no target here waits
   // PCIe requests never cross a 4 KiB boundary: translate and forward chunk by chunk,
@@ -69,29 +74,10 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
     const uint64_t in = address + done;
     const unsigned chunk = unsigned(std::min<uint64_t>(length - done, 4096 - (in & 0xFFF)));
     r.address = in;
-    r.size = chunk;
     timed.arrival_ps = now + delay.value();
-    const Translation t = translateTimed(r, timed, now, delay);
-    ++stats_.dma_chunks;
-    if (!t.ok()) {
-      // UR/CA completion. A fault has been recorded as the spec says; a request into the
-      // interrupt window is simply not DMA.
-      queue_.add(timed.admitted_ps, now + delay.value());
-      status = ::tlm::TLM_ADDRESS_ERROR_RESPONSE;
-      ++stats_.dma_blocked;
-      break;
-    }
-    trans.set_address(t.output);
-    trans.set_data_ptr(data + done);
-    trans.set_data_length(chunk);
-    trans.set_streaming_width(chunk);
-    trans.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
-    mem_out->b_transport(trans, delay);
+    const bool ok = forwardChunk(r, trans, data + done, chunk, timed, now, delay, status);
     queue_.add(timed.admitted_ps, now + delay.value());
-    if (!trans.is_response_ok()) {
-      status = trans.get_response_status();
-      break;
-    }
+    if (!ok) break;
     done += chunk;
   } while (done < length);
   endTranslations();
@@ -102,28 +88,57 @@ void VtdUnit::dmaTransport(int, tlm_generic_payload& trans, sc_time& delay) {
   trans.set_response_status(status);
 }
 
+// One chunk at r.address (arriving at timed.arrival_ps): translated, then forwarded on
+// mem_out with the caller's payload (its address, data and length are left changed).
+// False when the transaction ends here, with `status` set: a UR/CA completion (a fault
+// has been recorded as the spec says; a request into the interrupt window is simply not
+// DMA), or the memory's error.
+inline bool VtdUnit::forwardChunk(DmaRequest& r, tlm_generic_payload& trans, unsigned char* data,
+                                  unsigned chunk, TimedRequest& timed, uint64_t now,
+                                  sc_time& delay, ::tlm::tlm_response_status& status) {
+  r.size = chunk;
+  const Translation t = translateTimed(r, timed, now, delay);
+  ++stats_.dma_chunks;
+  if (!t.ok()) {
+    status = ::tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    ++stats_.dma_blocked;
+    return false;
+  }
+  trans.set_address(t.output);
+  trans.set_data_ptr(data);
+  trans.set_data_length(chunk);
+  trans.set_streaming_width(chunk);
+  trans.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+  mem_out->b_transport(trans, delay);
+  if (!trans.is_response_ok()) {
+    status = trans.get_response_status();
+    return false;
+  }
+  return true;
+}
+
 // An ATS translation request (AT=01): one completion entry in the data (see vtd_unit.h).
 void VtdUnit::translationRequest(const RequesterExtension& req, tlm_generic_payload& trans,
                                  sc_time& delay) {
-  if (!trans.is_read() || trans.get_data_length() != 8) {
-    ++stats_.dma_bad_requests;
-    trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
-    return;
-  }
   ++stats_.translation_requests;
+  const uint64_t now = simcontext_->time_stamp().value();
+  TimedRequest timed;
+  beginTranslations(timed, delay);
+  timed.arrival_ps = now + delay.value();
+  translateAts(req, trans, timed, now, delay);
+  endTranslations();
+  queue_.add(timed.admitted_ps, now + delay.value());
+}
+
+void VtdUnit::translateAts(const RequesterExtension& req, tlm_generic_payload& trans,
+                           TimedRequest& timed, uint64_t now, sc_time& delay) {
   DmaRequest r;
   r.source = req.source;
   r.address = trans.get_address();
   r.size = 8;
   r.kind = AccessKind::Read;
   r.at = AddressType::TranslationRequest;
-  const uint64_t now = simcontext_->time_stamp().value();
-  TimedRequest timed;
-  beginTranslations(timed, delay);
-  timed.arrival_ps = now + delay.value();
   const Translation t = translateTimed(r, timed, now, delay);
-  endTranslations();
-  queue_.add(timed.admitted_ps, now + delay.value());
   const AtsCompletion c = completionOf(t);
   switch (c.status) {
     case AtsStatus::Success: {
@@ -139,6 +154,48 @@ void VtdUnit::translationRequest(const RequesterExtension& req, tlm_generic_payl
       trans.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
       break;
   }
+}
+
+// The approximately-timed path's use of the same core (vtd_unit_at.cpp decides when): the
+// current request of `a`, admitted now after waiting a.arrival_ps..now for the queue, is
+// timed exactly as a loosely-timed request arriving now with nothing annotated; the wait
+// counts in its latency as the LT queue stall does. Returns when it completes.
+uint64_t VtdUnit::atServe(AtRequest& a) {
+  tlm_generic_payload& trans = *a.trans;
+  const RequesterExtension& req = *a.requester;
+  const uint64_t now = simcontext_->time_stamp().value();
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  if (a.kind == DmaKind::Interrupt) {  // not queued (as in LT)
+    interruptRequest(req, trans, delay);
+    a.last = true;
+    return now + delay.value();
+  }
+  TimedRequest timed;
+  timed.arrival_ps = now;
+  timed.queued_ps = now - a.arrival_ps;
+  beginTranslations(timed, delay);
+  if (a.kind == DmaKind::TranslationRequest) {
+    translateAts(req, trans, timed, now, delay);
+    a.status = trans.get_response_status();
+    a.last = true;
+  } else {
+    const uint64_t address = trans.get_address();
+    const unsigned length = trans.get_data_length();
+    unsigned char* const data = trans.get_data_ptr();
+    const uint64_t in = address + a.done;
+    const unsigned chunk = unsigned(std::min<uint64_t>(length - a.done, 4096 - (in & 0xFFF)));
+    DmaRequest r = dmaRequestOf(req, trans);
+    r.address = in;
+    const bool ok = forwardChunk(r, trans, data + a.done, chunk, timed, now, delay, a.status);
+    trans.set_address(address);
+    trans.set_data_ptr(data);
+    trans.set_data_length(length);
+    trans.set_streaming_width(length);
+    a.done += chunk;
+    a.last = !ok || a.done >= length;
+  }
+  endTranslations();
+  return now + delay.value();
 }
 
 // Before translating a transaction's requests (timed and delay are the ones passed to
@@ -175,7 +232,7 @@ inline Translation VtdUnit::translateTimed(const DmaRequest& r, TimedRequest& ti
     done = finishWalk(r, t, admitted, cost_ps, now);
   }
   const uint64_t latency = done - arrival;
-  timing_.addLatency(miss, latency);
+  timing_.addLatency(miss, latency + timed.queued_ps);
   delay += latency_time_.get(latency);
   return t;
 }

@@ -42,7 +42,7 @@ Iotlb::Iotlb(const CacheParams& unified, const IotlbOrganisationParams& o)
 Iotlb::FillResult Iotlb::insert(uint64_t iova, const IotlbEntry& entry) {
   FillResult f;
   const uint64_t page = iova >> pageShift(entry.size);
-  const auto r = arrays_[split_ ? unsigned(entry.size) : 0].insert(tag(entry.did, entry.size, page),
+  const auto r = arrays_[split_ ? unsigned(entry.size) : 0].insert(tagOf(entry.did, entry.size, page),
                                                                   setIndex(entry.did, page), entry);
   if (!r.inserted) return f;
   f.inserted = true;

@@ -88,17 +88,19 @@ class Iotlb {
   // The array holding entries of page size s (the same one for every size when unified).
   const SetAssocCache<IotlbEntry>& array(PageSize s) const { return arrays_[split_ ? unsigned(s) : 0]; }
 
- private:
   // Tag layout: DID 62:47, page size 46:45, input page number 44:0 (57-bit inputs).
-  static uint64_t tag(uint16_t did, PageSize s, uint64_t page) {
+  static uint64_t tagOf(uint16_t did, PageSize s, uint64_t page) {
     return uint64_t(did) << 47 | uint64_t(s) << 45 | (page & ((1ull << 45) - 1));
   }
+  // Set index from the low page-number bits, mixed with the domain so that domains using
+  // the same IOVAs do not all land in the same sets. Public so that the miss curve
+  // (platform/replay/miss_curve.h) indexes its per-set stacks exactly as the IOTLB does.
+  static uint64_t setIndex(uint16_t did, uint64_t page) { return page ^ (uint64_t(did) * 0x9E5u); }
+
+ private:
   static uint64_t pageOf(uint64_t tag, PageSize s) {
     return (tag & ((1ull << 45) - 1)) << pageShift(s);
   }
-  // Set index from the low page-number bits, mixed with the domain so that domains using
-  // the same IOVAs do not all land in the same sets.
-  static uint64_t setIndex(uint16_t did, uint64_t page) { return page ^ (uint64_t(did) * 0x9E5u); }
   template <class Pred>
   uint32_t invalidateIf(Pred pred);
   template <bool kSplit>
@@ -108,7 +110,7 @@ class Iotlb {
       ++probes;
       const uint64_t page = iova >> pageShift(PageSize(s));
       SetAssocCache<IotlbEntry>& a = arrays_[kSplit ? s : 0];
-      if (const IotlbEntry* e = a.lookup(tag(did, PageSize(s), page), setIndex(did, page))) return e;
+      if (const IotlbEntry* e = a.lookup(tagOf(did, PageSize(s), page), setIndex(did, page))) return e;
     }
     return nullptr;
   }

@@ -5,7 +5,9 @@
 // with 4 KiB pages by the firmware (platform/scenarios/pcie_bench_host.h). Per window and
 // setup: a bandwidth run (pcie_bench.tags outstanding) and a latency run (one request at a
 // time, as pcie-bench measures latency), the IOTLB miss fraction of the latency run. The
-// no-IOMMU curve can come from a pass-through context instead (calibrate.baseline). Prints
+// no-IOMMU curve can come from a pass-through context instead (calibrate.baseline). The
+// device, its link and the unit talk loosely timed, or approximately timed with
+// pcie_bench.fidelity=at (the same workload; docs/performance.md, "Two fidelities"). Prints
 // the table and the derived targets with PASS/FAIL (calibration_targets.h), and writes
 // calibration.json and calibration.csv. The exit status is 0 whatever the verdicts (a
 // report, not a gate), 1 when a run failed (DMA errors, setup problems).
@@ -186,11 +188,12 @@ int calibrateCommand(const CommonOptions& options) {
          "bandwidth_run_miss_fraction,bandwidth_run_latency_mean_ns,walk_reads_per_request,link_"
          "downstream_utilisation\n";
   std::printf(
-      "vtdsim calibrate: %u B random %s, %u tags, %llu + %llu requests per window (model | "
+      "vtdsim calibrate: %u B random %s, %u tags, %llu + %llu requests per window, %s (model | "
       "measured)\n\n",
       config.pcie_bench.size_bytes, config.pcie_bench.write ? "writes" : "reads",
       config.pcie_bench.tags, static_cast<unsigned long long>(config.pcie_bench.requests),
-      static_cast<unsigned long long>(cal.latency_requests));
+      static_cast<unsigned long long>(cal.latency_requests),
+      config.pcie_bench.fidelity == tlm::Fidelity::At ? "approximately timed" : "loosely timed");
   std::printf("  %-6s %-5s %15s %17s %15s %14s\n", "window", "IOMMU", "Gb/s", "mean ns",
               "median ns", "miss %");
   for (const Row& r : rows) {

@@ -15,8 +15,9 @@ CommonOptions parseOptions(int argc, char** argv, int first) {
     else if (a == "--set") o.sets.push_back(value("key=value"));
     else if (a.rfind("--set=", 0) == 0) o.sets.push_back(a.substr(6));
     else if (a == "--out") o.out = value("a folder");
+    else if (a == "--record") o.record = value("a trace file name");
     else if (a == "--quiet" || a == "-q") o.quiet = true;
-    else if (!a.empty() && a[0] == '-') throw CliError("unknown option '" + a + "'");
+    else if (a.size() > 1 && a[0] == '-') throw CliError("unknown option '" + a + "'");  // "-": standard input
     else o.positional.push_back(a);
   }
   return o;

@@ -22,6 +22,7 @@ struct CommonOptions {
   std::string config_file;
   std::vector<std::string> sets;
   std::string out = "vtdsim-out";
+  std::string record;  // run: also write the unit's trace here (--record FILE)
   bool quiet = false;
   std::vector<std::string> positional;
   bool check_scenario = true;  // false for commands that do not run the embedded scenario
@@ -39,7 +40,15 @@ int runCommand(const CommonOptions& options);
 int benchCommand(const CommonOptions& options);
 int describeCommand(const CommonOptions& options);
 int calibrateCommand(const CommonOptions& options);
+// `vtdsim record`: `run` with --record OUT/trace.vtdt unless --record says otherwise.
+int recordCommand(const CommonOptions& options);
+int replayCommand(const CommonOptions& options);
+int curveCommand(const CommonOptions& options);
+// `vtdsim trace convert|generate|info`: its own options.
+int traceCommand(int argc, char** argv, int first);
 // `vtdsim serve <QEMU options>`: its own parser (QEMU's single-dash options).
 int serveCommand(int argc, char** argv, int first);
+// `vtdsim sweep`: its own parser (--axis, --grid, --jobs, --stats, ...).
+int sweepCommand(int argc, char** argv, int first);
 
 }  // namespace vtd::app

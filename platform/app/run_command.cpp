@@ -1,7 +1,10 @@
 // `vtdsim run`: elaborate the platform, run the KVM passthrough scenario (its VMs, devices
 // and workloads as scenario.* says), print the summary table with a row per device (and per
-// VM), write stats.json, stats.csv and effective_config.json.
+// VM), write stats.json, stats.csv and effective_config.json; with --record FILE (or as
+// `vtdsim record`) also the trace of what the unit saw (platform/trace_tap.h).
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -12,6 +15,7 @@
 #include "platform/run_output.h"
 #include "platform/scenarios/kvm_passthrough.h"
 #include "platform/vtd_platform.h"
+#include "traces/format/trace_file.h"
 
 namespace vtd::app {
 
@@ -147,13 +151,24 @@ int runCommand(const CommonOptions& options) {
   ParamRegistry registry;
   loadConfig(options, config, registry);
 
-  platform::VtdPlatform top("top", config);
+  // --record: the TraceTap's output, opened before elaboration (the tap is bound then).
+  std::unique_ptr<trace::TraceOutput> recording;
+  if (options.record == "-" && !options.quiet)
+    throw CliError("--record - writes the trace to standard output: add --quiet (no summary there)");
+  if (!options.record.empty() && options.record != "-") {
+    const std::filesystem::path parent = std::filesystem::path(options.record).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+  }
+  if (!options.record.empty())
+    recording = std::make_unique<trace::TraceOutput>(options.record, trace::formForName(options.record));
+  platform::VtdPlatform top("top", config, recording ? &recording->sink() : nullptr);
   platform::KvmPassthroughScenario scenario(top, config.scenario);
   scenario.install();
   const auto wall_start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!top.cpu.hasFinished()) throw std::runtime_error("the host program did not finish (simulation stalled)");
+  if (recording) recording->finish();
 
   const ScenarioReport& report = scenario.report();
   StatRegistry stats;
@@ -176,8 +191,15 @@ int runCommand(const CommonOptions& options) {
   if (!options.quiet) {
     printSummary(stats, report, host_s);
     std::cout << "\n  wrote " << options.out << "/stats.json, stats.csv, effective_config.json\n";
+    if (recording) std::cout << "  recorded " << withThousands(top.tap->recorded()) << " records into " << options.record << "\n";
   }
   return report.ok ? 0 : 1;
+}
+
+int recordCommand(const CommonOptions& options) {
+  CommonOptions o = options;
+  if (o.record.empty()) o.record = (std::filesystem::path(o.out) / "trace.vtdt").string();
+  return runCommand(o);
 }
 
 }  // namespace vtd::app

@@ -1,7 +1,8 @@
-// BenchInitiator: the loosely-timed initiator every speed measurement uses, so that the
+// BenchInitiator: the loosely-timed initiator every LT speed measurement uses, so that the
 // bare loop and the paths through the remapping unit run identical initiator code: N
 // b_transport reads of `size` bytes, addresses stepping by `stride` through `span` bytes
-// from `base`, a quantum keeper, and the wall-clock time of the loop.
+// from `base`, a quantum keeper, and the wall-clock time of the loop. (The AT counterpart:
+// at_bench_initiator.h.)
 #pragma once
 
 #include <chrono>
@@ -11,17 +12,12 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include "platform/bench/bench_loop.h"
 #include "tlm/requester_extension.h"
 
 namespace vtd::platform {
 
-struct BenchLoop {
-  uint64_t transactions = 0;
-  uint64_t base = 0, span = 4096, stride = 64;
-  uint32_t size = 64;
-};
-
-class BenchInitiator : public sc_core::sc_module {
+class BenchInitiator : public sc_core::sc_module, public BenchSource {
  public:
   tlm_utils::simple_initiator_socket<BenchInitiator> socket;
   SC_HAS_PROCESS(BenchInitiator);
@@ -37,14 +33,14 @@ class BenchInitiator : public sc_core::sc_module {
   }
   ~BenchInitiator() override { payload_.clear_extension(&extension_); }
 
-  void start(const BenchLoop& loop) {
+  void start(const BenchLoop& loop) override {
     loop_ = loop;
     pending_ = true;
     start_.notify();
   }
-  const sc_core::sc_event& done() const { return done_; }
-  double seconds() const { return seconds_; }
-  uint64_t errors() const { return errors_; }
+  const sc_core::sc_event& done() const override { return done_; }
+  double seconds() const override { return seconds_; }
+  uint64_t errors() const override { return errors_; }
 
  private:
   void run() {

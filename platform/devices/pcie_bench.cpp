@@ -37,6 +37,10 @@ void PcieBenchParams::describe(ParamRegistry& r, const std::string& p) {
   r.addUInt(p + "seed", seed, 0, ~0ull, "", "seed of the random offsets");
   r.addUInt(p + "host_base_mib", host_base_mib, 64, 1u << 20, "MiB",
             "host-physical address of the DMA buffer");
+  r.addChoice(p + "fidelity", fidelity, {{"lt", tlm::Fidelity::Lt}, {"at", tlm::Fidelity::At}},
+              "how the generator, its PCIe link and the unit talk: lt = b_transport with temporal "
+              "decoupling (fast), at = the base protocol's 4-phase nb_transport with backpressure "
+              "(responses at their completion times; docs/performance.md, \"Two fidelities\")");
 }
 
 std::vector<std::string> PcieBenchParams::validate(const std::string& p) const {
@@ -47,9 +51,10 @@ std::vector<std::string> PcieBenchParams::validate(const std::string& p) const {
 }
 
 PcieBench::PcieBench(const sc_core::sc_module_name& name, SourceId source)
-    : sc_module(name), socket("socket"), buffer_(4096, 0xA5) {
+    : sc_module(name), socket("socket"), buffer_(4096, 0xA5), at_peq_(this, &PcieBench::atEvent) {
   extension_.source = source;
   payload_.set_extension(&extension_);  // ours; cleared in the destructor
+  socket.register_nb_transport_bw(this, &PcieBench::nbBackward);
   SC_THREAD(run);
 }
 
@@ -79,10 +84,14 @@ void PcieBench::run() {
 }
 
 void PcieBench::measure() {
-  keeper_.reset();
   latencies_ps_.clear();
   latencies_ps_.reserve(params_.requests);
   result_ = PcieBenchResult{};
+  params_.fidelity == tlm::Fidelity::At ? measureAt() : measureLt();
+}
+
+void PcieBench::measureLt() {
+  keeper_.reset();
   const auto command = params_.write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND;
   const uint32_t size = std::min<uint32_t>(params_.size_bytes, uint32_t(buffer_.size()));
   const uint64_t gap_ps = uint64_t(params_.issue_gap_ns * 1000.0 + 0.5);

@@ -9,10 +9,16 @@
 // measures `requests` more: payload bandwidth (Gb/s over the time from the first measured
 // issue to the last completion), and the latency of each request (issue to completion:
 // mean, median, percentiles). Writes are posted on PCIe; their "completion" is when the
-// data is in memory. Not modelled: DMA descriptors, the device's internal buses, a
-// request larger than the device's 4 KiB buffer.
+// data is in memory. With pcie_bench.fidelity=at the same workload runs approximately timed
+// (pcie_bench_at.cpp): each request a payload of its own sent with nb_transport's BEGIN_REQ
+// (annotated with the device latency, as above), the next issue waiting in simulated time
+// for a free tag (a response) and for the previous END_REQ. Then the statistics read by
+// `at_measure` also count the warm-up requests still in flight at that moment.
+// Not modelled: DMA descriptors, the device's internal buses, a request larger than the
+// device's 4 KiB buffer.
 #pragma once
 
+#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 #include <cstdint>
@@ -23,6 +29,8 @@
 #include <tlm>
 #include <vector>
 
+#include "tlm/fidelity.h"
+#include "tlm/payload_pool.h"
 #include "tlm/requester_extension.h"
 
 namespace vtd {
@@ -45,6 +53,7 @@ struct PcieBenchParams {
   uint64_t warmup_requests = 10000;
   uint64_t seed = 1;
   uint64_t host_base_mib = 1024;  // host-physical address of the buffer
+  tlm::Fidelity fidelity = tlm::Fidelity::Lt;  // how the device, its link and the unit talk
 
   void describe(ParamRegistry& r, const std::string& prefix);
   std::vector<std::string> validate(const std::string& prefix) const;
@@ -75,8 +84,22 @@ class PcieBench : public sc_core::sc_module {
   void describeStats(StatRegistry& r, const std::string& prefix) const;
 
  private:
+  // An approximately-timed request: its payload and when it was issued.
+  class Request : public ::tlm::tlm_generic_payload {
+   public:
+    explicit Request(::tlm::tlm_mm_interface* mm) : tlm_generic_payload(mm) {}
+    uint64_t issue_ps = 0;
+    bool measured = false;
+  };
+
   void run();
   void measure();
+  void measureLt();
+  void measureAt();  // pcie_bench_at.cpp
+  ::tlm::tlm_sync_enum nbBackward(::tlm::tlm_generic_payload& trans, ::tlm::tlm_phase& phase,
+                                  sc_core::sc_time& delay);
+  void atEvent(::tlm::tlm_generic_payload& trans, const ::tlm::tlm_phase& phase);
+  void atCompleted(Request& r);
   uint64_t offset(uint64_t index);
   void summarise(uint64_t first_issue, uint64_t last_completion);
 
@@ -92,6 +115,13 @@ class PcieBench : public sc_core::sc_module {
   bool busy_ = false;
   sc_core::sc_event start_, done_;
   PcieBenchResult result_;
+  // Approximately timed.
+  tlm::PayloadPool<Request> at_requests_;
+  tlm_utils::peq_with_cb_and_phase<PcieBench> at_peq_;  // responses annotated later than now
+  unsigned at_outstanding_ = 0;
+  bool at_awaiting_end_req_ = false;
+  uint64_t at_last_completion_ = 0;
+  sc_core::sc_event at_response_, at_end_req_;
 };
 
 }  // namespace vtd::platform

@@ -17,9 +17,12 @@ PcieLink::PcieLink(const sc_core::sc_module_name& name, const PcieParams& params
       down_out("down_out"),
       params_(params),
       ps_per_byte_(1000.0 / params.tlpBytesPerNs()),
-      latency_ps_(uint64_t(params.link_latency_ns) * 1000) {
+      latency_ps_(uint64_t(params.link_latency_ns) * 1000),
+      peq_(this, &PcieLink::atEvent) {
   up_in.register_b_transport(this, &PcieLink::transport);
+  up_in.register_nb_transport_fw(this, &PcieLink::nbForward);
   up_in.register_transport_dbg(this, &PcieLink::debugTransport);
+  down_out.register_nb_transport_bw(this, &PcieLink::nbBackward);
 }
 
 uint64_t PcieLink::wirePs(uint32_t bytes) const {
@@ -145,6 +148,10 @@ void PcieLink::describeStats(StatRegistry& r, const std::string& p) const {
                "time upstream TLPs waited for the link");
   r.addCounter(p + "downstream_queue_ps", stats_.downstream_queue_ps, "ps",
                "time downstream TLPs waited for the link");
+  r.addCounter(p + "root_waits", stats_.root_waits, "TLPs",
+               "approximately timed: request TLPs that reached the root complex while it had not "
+               "accepted the previous one (the unit's backpressure) and waited");
+  r.addCounter(p + "root_wait_ps", stats_.root_wait_ps, "ps", "time those TLPs waited");
   r.addDerived(
       p + "upstream_utilisation", [this] { return upstreamUtilisation(); }, "ratio",
       "upstream link time booked by TLPs per simulated time since the statistics were reset (DLLP "

@@ -11,7 +11,9 @@ BenchWorkload::BenchWorkload(VtdPlatform& platform, unsigned index, const PcieBe
       link_(("bench" + std::to_string(index) + "_link").c_str(), platform.config().pcie) {
   bench_.socket.bind(tap_.in);
   tap_.out.bind(link_.up_in);
-  link_.down_out.bind(platform.vtd.dma_in);
+  // Through the trace tap when the run records, like the platform's own devices.
+  if (platform.tap) link_.down_out.bind(platform.tap->dma_in);
+  else link_.down_out.bind(platform.vtd.dma_in);
 }
 
 void BenchWorkload::setUp(WorkloadContext& c) {

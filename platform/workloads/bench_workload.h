@@ -7,7 +7,9 @@
 // AttributionTap (this device's share of the unit's counters) lead to the unit; it uses the
 // requester id of its slot, whose DmaMaster stays idle. Its figures are the generator's
 // own (bandwidth over the measured requests). It raises no MSIs and issues no stray DMAs;
-// pcie_bench.host_base_mib does not apply (the window is in guest RAM).
+// pcie_bench.host_base_mib does not apply (the window is in guest RAM), and it runs loosely
+// timed (pcie_bench.fidelity=at is for `vtdsim calibrate` and `vtdsim bench`: the
+// AttributionTap passes b_transport only).
 #pragma once
 
 #include <string>
