@@ -1,5 +1,6 @@
 # vtdsim: two commands.
-#   make run   installs what is missing, builds, runs the embedded default scenario
+#   make run   installs what is missing, builds, runs the main job: the passthrough study
+#              (docs/studies/passthrough.md; `vtdsim run` runs the default scenario alone)
 #   make test  installs what is missing, builds, runs every test
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
@@ -9,7 +10,7 @@ BUILD_TYPE ?= Release
 .PHONY: run test build deps bench clean
 
 run: build
-	$(BUILD)/platform/vtdsim run --out $(OUT)
+	$(BUILD)/platform/vtdsim study passthrough --out $(OUT)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

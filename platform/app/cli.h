@@ -40,6 +40,7 @@ int runCommand(const CommonOptions& options);
 int benchCommand(const CommonOptions& options);
 int describeCommand(const CommonOptions& options);
 int calibrateCommand(const CommonOptions& options);
+int studyCommand(const CommonOptions& options);
 // `vtdsim record`: `run` with --record OUT/trace.vtdt unless --record says otherwise.
 int recordCommand(const CommonOptions& options);
 int replayCommand(const CommonOptions& options);

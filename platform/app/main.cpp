@@ -7,6 +7,7 @@
 //   vtdsim curve    TRACE [--set k=v]... [--out DIR]                    IOTLB miss curves
 //   vtdsim trace    convert|generate|info ...                            trace tools
 //   vtdsim sweep    [--axis p=v1,v2]... [--grid F] [--jobs N] [--out DIR]  parameter grid
+//   vtdsim study    [passthrough] [--out DIR]                            the main study
 //   vtdsim describe params|stats|registers                               docs tables
 //   vtdsim serve    <QEMU command line>                                  qtest/QMP front
 #include <systemc>
@@ -39,6 +40,9 @@ void usage(std::ostream& out) {
          "  sweep     a parameter grid in parallel processes: --axis PARAM=V1,V2,... (repeat),\n"
          "            --grid FILE (JSON), --set KEY=VALUE, --stats S1,S2, --jobs N (default: one\n"
          "            per core), --out DIR (sweep.csv, resumable; sweep.png), --fresh, --no-plot\n"
+         "  study     [passthrough] the main study (make run): a 100 Gb/s NIC in a KVM guest,\n"
+         "            4 KiB vs 2 MiB host leaves x IOTLB sizes, next to the IOMMU off; a table\n"
+         "            and a plot into --out (docs/studies/)\n"
          "  describe  params|stats|registers: print a generated documentation table\n"
          "  serve     QEMU-compatible front: takes qemu-system-x86_64's options (-machine q35,\n"
          "            -qtest unix:PATH|stdio, -qmp ..., -device intel-iommu,..., -device edu,...)\n"
@@ -62,6 +66,7 @@ int sc_main(int argc, char* argv[]) {
     if (command == "run") return vtd::app::runCommand(options);
     if (command == "bench") return vtd::app::benchCommand(options);
     if (command == "calibrate") return vtd::app::calibrateCommand(options);
+    if (command == "study") return vtd::app::studyCommand(options);
     if (command == "describe") return vtd::app::describeCommand(options);
     if (command == "record") return vtd::app::recordCommand(options);
     if (command == "replay") return vtd::app::replayCommand(options);

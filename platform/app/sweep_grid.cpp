@@ -132,6 +132,7 @@ const std::vector<std::string>& defaultSweepStats() {
       "vtd.iotlb_hit",          "vtd.iotlb_hit_rate",      "vtd.iotlb_misses_per_mib",
       "vtd.walks",              "vtd.walk_reads",          "vtd.memory_reads_per_4k",
       "vtd.walkers_busy_mean",  "sim.dma_phase_ns",        "device0.mean_latency_ns",
+      "scenario.payload_gbps",
   };
   return stats;
 }

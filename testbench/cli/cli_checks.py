@@ -412,6 +412,12 @@ def check_sweep(vtdsim):
                  "calibrate.latency_requests=0", "--out", os.path.join(out, "c")])
         if p.returncode != 2 or "run 0 (calibrate.latency_requests=0) failed" not in p.stderr:
             fail(f"a child's refusal: {p.returncode} {p.stderr}")
+        # The study fixes its grid: other studies and overrides are refused by name.
+        for args, words in ((["nosuch"], ["unknown study 'nosuch'"]),
+                            (["--set", "iotlb.entries=8"], ["fixes its own parameters"])):
+            p = run([vtdsim, "study"] + args + ["--out", out])
+            if p.returncode != 2 or not all(w in p.stderr for w in words):
+                fail(f"study {args}: exit {p.returncode}, {p.stderr!r}")
     print("ok: sweep runs the grid in parallel, resumes, plots, and refuses bad grids by name")
 
 
