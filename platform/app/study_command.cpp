@@ -46,33 +46,6 @@ const std::vector<std::string> kStats = {
 
 using Row = std::map<std::string, std::string>;
 
-std::vector<std::string> csvSplit(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) out.emplace_back();
-    else out.back() += c;
-  }
-  return out;
-}
-
-std::vector<Row> readTable(const fs::path& csv) {
-  std::ifstream in(csv);
-  std::string line;
-  std::vector<Row> rows;
-  if (!std::getline(in, line)) return rows;
-  const std::vector<std::string> header = csvSplit(line);
-  while (std::getline(in, line)) {
-    const std::vector<std::string> f = csvSplit(line);
-    if (f.size() != header.size()) continue;
-    Row r;
-    for (size_t i = 0; i < f.size(); ++i) r[header[i]] = f[i];
-    if (r["status"] == "ok") rows.push_back(r);
-  }
-  return rows;
-}
-
 double num(const Row& r, const std::string& k) {
   auto it = r.find(k);
   return it == r.end() || it->second.empty() ? std::nan("") : std::atof(it->second.c_str());
@@ -84,10 +57,6 @@ SweepGrid grid(std::vector<SweepAxis> axes) {
   g.axes = std::move(axes);
   g.stats = kStats;
   return g;
-}
-
-std::string pythonInterpreter() {
-  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 }
 
 }  // namespace
@@ -116,8 +85,8 @@ int studyCommand(const CommonOptions& options) {
   }
   if (failed) throw std::runtime_error("study: " + std::to_string(failed) + " runs failed (logs under " + out.string() + ")");
 
-  const std::vector<Row> ref = readTable(out / "reference" / "sweep.csv");
-  const std::vector<Row> rows = readTable(out / "iommu" / "sweep.csv");
+  const std::vector<Row> ref = readSweepRows((out / "reference" / "sweep.csv").string());
+  const std::vector<Row> rows = readSweepRows((out / "iommu" / "sweep.csv").string());
   double native = std::nan(""), pass = std::nan("");
   for (const Row& r : ref) (r.at("scenario.iommu") == "off" ? native : pass) = num(r, "scenario.payload_gbps");
   auto find = [&](const std::string& leaf, const std::string& entries) -> const Row* {
@@ -158,7 +127,7 @@ int studyCommand(const CommonOptions& options) {
   std::ofstream(out / "study.md") << md.str();
 
   const std::string script = std::string(VTDSIM_SOURCE_DIR) + "/scripts/study_plot.py";
-  const std::string cmd = pythonInterpreter() + " '" + script + "' '" + out.string() + "'";
+  const std::string cmd = plotInterpreter() + " '" + script + "' '" + out.string() + "'";
   if (std::system(cmd.c_str()) != 0)
     std::fprintf(stderr, "vtdsim study: no plot (%s failed; the table is in %s)\n", cmd.c_str(),
                  (out / "study.md").c_str());

@@ -32,12 +32,6 @@ std::vector<std::string> splitList(const std::string& text) {
   return out;
 }
 
-// Debian's matplotlib belongs to the system interpreter; another python3 earlier on PATH
-// (a virtualenv, pyenv) may not have it.
-std::string pythonInterpreter() {
-  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
 }  // namespace
 
 int sweepCommand(int argc, char** argv, int first) {
@@ -116,7 +110,7 @@ int sweepCommand(int argc, char** argv, int first) {
               s.runs, s.ok, s.skipped, s.failed, s.seconds, csv.c_str());
   if (plot && s.ok + s.skipped > 0) {
     const std::string script = std::string(VTDSIM_SOURCE_DIR) + "/scripts/sweep_plot.py";
-    const std::string cmd = pythonInterpreter() + " '" + script + "' '" + csv + "' --out '" + run.out + "'";
+    const std::string cmd = plotInterpreter() + " '" + script + "' '" + csv + "' --out '" + run.out + "'";
     if (std::system(cmd.c_str()) != 0)
       std::fprintf(stderr, "vtdsim sweep: no plot (%s failed; the table is complete)\n", cmd.c_str());
   }

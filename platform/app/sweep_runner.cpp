@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -32,7 +33,7 @@ std::string csvField(const std::string& s) {
   return q + "\"";
 }
 
-std::vector<std::string> csvSplit(const std::string& line) {
+std::vector<std::string> csvSplitLine(const std::string& line) {
   std::vector<std::string> out(1);
   bool quoted = false;
   for (size_t i = 0; i < line.size(); ++i) {
@@ -112,10 +113,10 @@ class Table {
                        "missing): use --fresh to start over, or another --out");
       std::ifstream in(path_);
       std::string line;
-      if (!std::getline(in, line) || csvSplit(line) != header_)
+      if (!std::getline(in, line) || csvSplitLine(line) != header_)
         throw CliError(path_.string() + ": unexpected columns; use --fresh to start over");
       for (size_t n = 2; std::getline(in, line); ++n) {
-        const std::vector<std::string> f = csvSplit(line);
+        const std::vector<std::string> f = csvSplitLine(line);
         if (f.size() != header_.size()) continue;  // a row cut short by an interruption
         if (f[grid.axes.size() + 1] != "ok") continue;  // failed: dropped, run again
         done_.insert(std::stoul(f[0]));
@@ -188,6 +189,27 @@ pid_t spawn(const std::string& exe, const SweepGrid& grid, size_t run, const fs:
 }
 
 }  // namespace
+
+std::vector<std::map<std::string, std::string>> readSweepRows(const std::string& csv_file) {
+  std::ifstream in(csv_file);
+  std::string line;
+  std::vector<std::map<std::string, std::string>> rows;
+  if (!std::getline(in, line)) return rows;
+  const std::vector<std::string> header = csvSplitLine(line);
+  const auto status = std::find(header.begin(), header.end(), "status");
+  while (std::getline(in, line)) {
+    const std::vector<std::string> f = csvSplitLine(line);
+    if (f.size() != header.size() || status == header.end() || f[status - header.begin()] != "ok") continue;
+    std::map<std::string, std::string> r;
+    for (size_t i = 0; i < f.size(); ++i) r[header[i]] = f[i];
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::string plotInterpreter() {
+  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
 
 SweepSummary runSweep(const SweepGrid& grid, const SweepRunOptions& options) {
   using clock_t = std::chrono::steady_clock;

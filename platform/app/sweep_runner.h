@@ -11,7 +11,9 @@
 // (scripts/sweep_plot.py, called by the command).
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "platform/app/sweep_grid.h"
 
@@ -31,5 +33,12 @@ struct SweepSummary {
 };
 
 SweepSummary runSweep(const SweepGrid& grid, const SweepRunOptions& options);
+
+// A sweep table's "ok" rows as column -> value maps (for the commands that report on a
+// sweep: study_command.cpp).
+std::vector<std::map<std::string, std::string>> readSweepRows(const std::string& csv_file);
+// The interpreter for the plot scripts: Debian's matplotlib belongs to the system python3;
+// another python3 earlier on PATH (a virtualenv, pyenv) may not have it.
+std::string plotInterpreter();
 
 }  // namespace vtd::app

@@ -1,7 +1,8 @@
 // The firmware's HAL bound straight to a RemappingUnit and a FlatMemory, with a clock that
 // only moves when the firmware waits: how the functional replay and the miss curve run the
-// driver library over the model without SystemC. (The test suite's twin is
-// testbench/support/direct_hal.h.) Not modelled: time, CPU caches, concurrent accesses.
+// driver library over the model without SystemC. The test suite's DirectSystem
+// (testbench/support/direct_hal.h) uses the same classes. Not modelled: time, CPU caches,
+// concurrent accesses.
 #pragma once
 
 #include <cstdint>
@@ -29,10 +30,10 @@ class ModelMemory final : public fw::PhysMemory {
  public:
   explicit ModelMemory(FlatMemory& memory) : memory_(memory) {}
   void read(uint64_t address, void* data, size_t length) override {
-    if (!memory_.read(address, data, length)) throw std::out_of_range("replay: firmware read outside table memory");
+    if (!memory_.read(address, data, length)) throw std::out_of_range("firmware read outside the model's memory");
   }
   void write(uint64_t address, const void* data, size_t length) override {
-    if (!memory_.write(address, data, length)) throw std::out_of_range("replay: firmware write outside table memory");
+    if (!memory_.write(address, data, length)) throw std::out_of_range("firmware write outside the model's memory");
   }
 
  private:
