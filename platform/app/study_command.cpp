@@ -3,7 +3,7 @@
 // leaves, across IOTLB sizes, next to the same workload with the IOMMU off (native) and
 // with a pass-through context: how close does passthrough get to native, and what does
 // each IOTLB size buy? Runs the grid through the sweep machinery (parallel child
-// processes, resumable: sweep_runner.h) into OUT/study-passthrough/{iommu,reference}, then
+// processes, always afresh: sweep_runner.h) into OUT/study-passthrough/{iommu,reference}, then
 // prints the table, writes study.md (the table) and, through scripts/study_plot.py, the
 // plot (study.png, and study.svg for docs/studies/). Each figure is the run's own
 // statistic; "% of native" divides by the IOMMU-off run of the same workload.
@@ -72,6 +72,7 @@ int studyCommand(const CommonOptions& options) {
   SweepRunOptions run;
   run.jobs = std::max(1u, std::thread::hardware_concurrency());
   run.progress_tty = isatty(2);
+  run.fresh = true;  // a report of this build: never rows from an earlier one (7 s to redo)
 
   const SweepGrid iommu = grid({{"scenario.leaf", {"4k", "2m"}}, {"iotlb.entries", kEntries}});
   const SweepGrid reference = grid({{"scenario.iommu", {"off", "passthrough"}}});

@@ -90,15 +90,22 @@ std::string logTail(const fs::path& log, size_t lines) {
   return out;
 }
 
-nlohmann::json gridJson(const SweepGrid& g) {
+// The grid and the executable that runs it: rows made by another build of vtdsim (its
+// size and modification time differ) are not mixed with new ones.
+nlohmann::json gridJson(const SweepGrid& g, const std::string& exe) {
   nlohmann::json axes = nlohmann::json::array();
   for (const SweepAxis& a : g.axes) axes.push_back({{"param", a.param}, {"values", a.values}});
-  return {{"command", g.command}, {"args", g.args}, {"set", g.sets}, {"axes", axes}, {"stats", g.stats}};
+  std::error_code ec;
+  const auto size = fs::file_size(exe, ec);
+  const auto mtime = fs::last_write_time(exe, ec).time_since_epoch().count();
+  return {{"command", g.command}, {"args", g.args}, {"set", g.sets}, {"axes", axes}, {"stats", g.stats},
+          {"vtdsim", {{"path", exe}, {"size", size}, {"mtime", mtime}}}};
 }
 
 class Table {
  public:
-  Table(const SweepGrid& grid, const std::vector<std::string>& stats, const fs::path& dir, bool fresh)
+  Table(const SweepGrid& grid, const std::vector<std::string>& stats, const fs::path& dir, bool fresh,
+        const std::string& exe)
       : path_(dir / "sweep.csv"), stats_(stats) {
     header_ = {"run"};
     for (const SweepAxis& a : grid.axes) header_.push_back(a.param);
@@ -106,11 +113,12 @@ class Table {
     header_.insert(header_.end(), stats.begin(), stats.end());
     header_.push_back("throughput_gbps");
     const fs::path grid_file = dir / "sweep_grid.json";
-    const nlohmann::json want = gridJson(grid);
+    const nlohmann::json want = gridJson(grid, exe);
     if (!fresh && fs::exists(path_)) {
       if (!fs::exists(grid_file) || nlohmann::json::parse(std::ifstream(grid_file), nullptr, false) != want)
-        throw CliError(path_.string() + " belongs to another grid (sweep_grid.json differs or is "
-                       "missing): use --fresh to start over, or another --out");
+        throw CliError(path_.string() + " belongs to another grid or another build of vtdsim "
+                       "(sweep_grid.json differs or is missing): use --fresh to start over, or "
+                       "another --out");
       std::ifstream in(path_);
       std::string line;
       if (!std::getline(in, line) || csvSplitLine(line) != header_)
@@ -217,8 +225,8 @@ SweepSummary runSweep(const SweepGrid& grid, const SweepRunOptions& options) {
   const fs::path dir = options.out;
   fs::create_directories(dir / "runs");
   const std::vector<std::string>& stats = grid.stats.empty() ? defaultSweepStats() : grid.stats;
-  Table table(grid, stats, dir, options.fresh);
   const std::string exe = selfExecutable();
+  Table table(grid, stats, dir, options.fresh, exe);
 
   SweepSummary s;
   s.runs = grid.runs();

@@ -4,8 +4,9 @@
 // seconds, then the chosen statistics from the run's stats.json and throughput_gbps =
 // vtd.dma_bytes x 8 / sim.dma_phase_ns). Rows are appended as runs finish, so an
 // interrupted sweep keeps what it did: started again with the same grid it skips every run
-// with an "ok" row (DIR/sweep_grid.json records the grid; another grid in the same folder
-// is refused unless --fresh). A progress line on stderr shows runs done, running, failed,
+// with an "ok" row (DIR/sweep_grid.json records the grid and the executable's size and
+// time; another grid, or rows of another build, in the same folder are refused unless
+// --fresh). A progress line on stderr shows runs done, running, failed,
 // elapsed time and an estimate of the time left. A child's output goes to
 // DIR/runs/<n>/log.txt; a failed run is reported with the end of its log. Not here: plots
 // (scripts/sweep_plot.py, called by the command).

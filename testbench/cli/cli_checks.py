@@ -16,6 +16,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -387,6 +388,13 @@ def check_sweep(vtdsim):
             fail(f"resume after a lost row: {p.stdout} {p.stderr}")
         if len(list(csv.DictReader(open(os.path.join(out, "sweep.csv"))))) != 4:
             fail("resumed table does not hold the 4 runs once each")
+        # Rows of another build are not mixed with new ones (a rebuilt vtdsim resumes nothing).
+        other = os.path.join(out, "vtdsim-copy")
+        shutil.copy2(vtdsim, other)
+        os.utime(other, (0, 0))
+        p = run([other, "sweep", "--no-plot"] + grid)
+        if p.returncode != 2 or "another build" not in p.stderr:
+            fail(f"another build in the same folder: {p.returncode} {p.stderr}")
         # Another grid in the same folder is refused.
         p = run([vtdsim, "sweep", "--no-plot", "--axis", "iotlb.entries=8", "--out", out])
         if p.returncode != 2 or "another grid" not in p.stderr:
