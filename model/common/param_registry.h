@@ -83,6 +83,25 @@ class ParamRegistry {
 
 std::string choiceList(const std::vector<std::string>& names);
 
+// The value named `text` among `choices`, or a ConfigError listing the names.
+template <class Enum>
+Enum choiceValue(const std::vector<std::pair<std::string, Enum>>& choices, const std::string& text) {
+  std::vector<std::string> names;
+  for (auto& c : choices) {
+    if (c.first == text) return c.second;
+    names.push_back(c.first);
+  }
+  throw ConfigError("'" + text + "' is not one of " + choiceList(names));
+}
+
+// The name of `value` among `choices` ("?" when it has none).
+template <class Enum>
+std::string choiceName(const std::vector<std::pair<std::string, Enum>>& choices, Enum value) {
+  for (auto& c : choices)
+    if (c.second == value) return c.first;
+  return "?";
+}
+
 template <class Enum>
 void ParamRegistry::addChoice(const std::string& path, Enum& value,
                               std::vector<std::pair<std::string, Enum>> choices,
@@ -94,19 +113,8 @@ void ParamRegistry::addChoice(const std::string& path, Enum& value,
   info.type = "choice";
   info.description = description;
   info.range = choiceList(names);
-  info.get = [&value, choices]() {
-    for (auto& c : choices)
-      if (c.second == value) return nlohmann::json(c.first);
-    return nlohmann::json("?");
-  };
-  auto set = [&value, choices, names](const std::string& text) {
-    for (auto& c : choices)
-      if (c.first == text) {
-        value = c.second;
-        return;
-      }
-    throw ConfigError("'" + text + "' is not one of " + choiceList(names));
-  };
+  info.get = [&value, choices]() { return nlohmann::json(choiceName(choices, value)); };
+  auto set = [&value, choices](const std::string& text) { value = choiceValue(choices, text); };
   info.setText = set;
   info.setJson = [set](const nlohmann::json& j) {
     if (!j.is_string()) throw ConfigError("expected a string");
@@ -128,16 +136,10 @@ void ParamRegistry::addChoiceList(const std::string& path, std::vector<Enum>& va
   info.range = "comma-separated " + choiceList(names);
   info.get = [&value, choices]() {
     std::string text;
-    for (Enum v : value)
-      for (auto& c : choices)
-        if (c.second == v) text += (text.empty() ? "" : ",") + c.first;
+    for (Enum v : value) text += (text.empty() ? "" : ",") + choiceName(choices, v);
     return nlohmann::json(text);
   };
-  auto one = [choices, names](const std::string& text) {
-    for (auto& c : choices)
-      if (c.first == text) return c.second;
-    throw ConfigError("'" + text + "' is not one of " + choiceList(names));
-  };
+  auto one = [choices](const std::string& text) { return choiceValue(choices, text); };
   auto set = [&value, one](const std::string& text) {
     std::vector<Enum> parsed;
     size_t start = 0;

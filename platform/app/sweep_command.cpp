@@ -21,19 +21,6 @@
 
 namespace vtd::app {
 
-namespace {
-
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t end; (end = text.find(',', start)) != std::string::npos; start = end + 1)
-    out.push_back(text.substr(start, end - start));
-  out.push_back(text.substr(start));
-  return out;
-}
-
-}  // namespace
-
 int sweepCommand(int argc, char** argv, int first) {
   SweepGrid grid;
   std::vector<SweepAxis> axes;
@@ -52,7 +39,7 @@ int sweepCommand(int argc, char** argv, int first) {
     if (a == "--grid") grid_file = value("a JSON file");
     else if (a == "--axis") axes.push_back(parseSweepAxis(value("param=v1,v2,...")));
     else if (a == "--set") sets.push_back(value("key=value"));
-    else if (a == "--stats") stats = splitList(value("a comma-separated list of statistics"));
+    else if (a == "--stats") stats = splitCommaList(value("a comma-separated list of statistics"));
     else if (a == "--command") command = value("a vtdsim command");
     else if (a == "--out") run.out = value("a folder");
     else if (a == "--fresh") run.fresh = true;

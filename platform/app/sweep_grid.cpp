@@ -18,17 +18,6 @@ std::string scalarText(const nlohmann::json& v, const std::string& where) {
   throw CliError(where + ": values must be strings, numbers or booleans, not " + v.dump());
 }
 
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t end = text.find(sep, start);
-    out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return out;
-    start = end + 1;
-  }
-}
-
 void checkAxis(const SweepAxis& a, const std::string& where) {
   if (a.param.empty()) throw CliError(where + ": an axis needs a parameter name");
   if (a.values.empty()) throw CliError(where + ": axis " + a.param + " has no values");
@@ -64,7 +53,7 @@ SweepAxis parseSweepAxis(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
     throw CliError("--axis '" + text + "': expected param=value1,value2,...");
-  SweepAxis a{text.substr(0, eq), split(text.substr(eq + 1), ',')};
+  SweepAxis a{text.substr(0, eq), splitCommaList(text.substr(eq + 1))};
   checkAxis(a, "--axis '" + text + "'");
   return a;
 }
@@ -124,6 +113,15 @@ SweepGrid loadSweepGrid(const std::string& file) {
     }
   }
   return g;
+}
+
+std::vector<std::string> splitCommaList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t end; (end = text.find(',', start)) != std::string::npos; start = end + 1)
+    out.push_back(text.substr(start, end - start));
+  out.push_back(text.substr(start));
+  return out;
 }
 
 const std::vector<std::string>& defaultSweepStats() {

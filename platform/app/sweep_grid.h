@@ -41,6 +41,8 @@ struct SweepGrid {
 SweepGrid loadSweepGrid(const std::string& file);
 // Parses "param=v1,v2,..." into an axis; CliError when malformed.
 SweepAxis parseSweepAxis(const std::string& text);
+// "a,b,c" -> {"a", "b", "c"} (empty items kept, so the caller can refuse them).
+std::vector<std::string> splitCommaList(const std::string& text);
 // The statistics a sweep table holds when the grid names none.
 const std::vector<std::string>& defaultSweepStats();
 
