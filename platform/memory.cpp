@@ -37,12 +37,22 @@ Memory::Memory(const sc_core::sc_module_name& name, const MemoryParams& params)
               : 0) {
   void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  bytes_ = static_cast<uint8_t*>(p);
+  bytes_ = own_bytes_ = static_cast<uint8_t*>(p);
+  own_size_ = size_;
   port.register_b_transport(this, &Memory::transport);
   port.register_transport_dbg(this, &Memory::debugTransport);
 }
 
-Memory::~Memory() { munmap(bytes_, size_); }
+Memory::~Memory() {
+  if (own_bytes_) munmap(own_bytes_, own_size_);
+}
+
+void Memory::useHostMemory(uint8_t* bytes, uint64_t size) {
+  if (own_bytes_) munmap(own_bytes_, own_size_);
+  own_bytes_ = nullptr;
+  bytes_ = bytes;
+  size_ = size;
+}
 
 uint8_t* Memory::hostPointer(uint64_t address, uint64_t length) {
   if (address >= size_ || length > size_ - address) return nullptr;

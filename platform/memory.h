@@ -7,6 +7,8 @@
 // lazily, so a large memory costs only what is touched. Accesses beyond the size answer an
 // address error. Not modelled: banks, row buffers, refresh, read/write turnaround, the
 // interleaving of addresses over channels (their bandwidth is pooled).
+// Co-simulation (platform/cosim/) swaps the backing store for guest RAM that QEMU shares
+// (useHostMemory): the timing stays the model's, the bytes are the guest's.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +48,9 @@ class Memory : public sc_core::sc_module {
   uint64_t size() const { return size_; }
   // Direct host pointer for checks and setup (null when out of range).
   uint8_t* hostPointer(uint64_t address, uint64_t length);
+  // Backs the memory with `bytes` (owned by the caller, who keeps it mapped while the
+  // simulation runs) instead of the memory's own reservation, and sets the size to `size`.
+  void useHostMemory(uint8_t* bytes, uint64_t size);
   void describeStats(StatRegistry& r, const std::string& prefix) const;
   void resetStats();
 
@@ -55,6 +60,8 @@ class Memory : public sc_core::sc_module {
 
   uint64_t size_;
   uint8_t* bytes_;
+  uint8_t* own_bytes_;  // the reservation made at construction (unmapped on destruction)
+  uint64_t own_size_;
   sc_core::sc_time read_latency_, write_latency_;
   uint64_t ps_per_byte_q10_;  // picoseconds per byte, 10 fractional bits
   unsigned transfer_size_ = ~0u;  // the last access size and its transfer time

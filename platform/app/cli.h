@@ -51,5 +51,7 @@ int traceCommand(int argc, char** argv, int first);
 int serveCommand(int argc, char** argv, int first);
 // `vtdsim sweep`: its own parser (--axis, --grid, --jobs, --stats, ...).
 int sweepCommand(int argc, char** argv, int first);
+// `vtdsim cosim`: a Linux guest in QEMU drives the model (its own options; docs/cosim.md).
+int cosimCommand(int argc, char** argv, int first);
 
 }  // namespace vtd::app

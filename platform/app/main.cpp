@@ -10,6 +10,7 @@
 //   vtdsim study    [passthrough] [--out DIR]                            the main study
 //   vtdsim describe params|stats|registers                               docs tables
 //   vtdsim serve    <QEMU command line>                                  qtest/QMP front
+//   vtdsim cosim    [--guest-args A,B] [--strict] [--out DIR] ...         real Linux guest
 #include <systemc>
 
 #include <cstdlib>
@@ -46,7 +47,10 @@ void usage(std::ostream& out) {
          "  describe  params|stats|registers: print a generated documentation table\n"
          "  serve     QEMU-compatible front: takes qemu-system-x86_64's options (-machine q35,\n"
          "            -qtest unix:PATH|stdio, -qmp ..., -device intel-iommu,..., -device edu,...)\n"
-         "            and speaks QEMU's qtest and QMP protocols; see docs/qtest-guide.md\n";
+         "            and speaks QEMU's qtest and QMP protocols; see docs/qtest-guide.md\n"
+         "  cosim     a Linux guest in QEMU programs the model with its own intel-iommu driver and\n"
+         "            VFIO; DMA from a ring engine is translated into the guest's RAM (docs/cosim.md;\n"
+         "            vtdsim cosim --help)\n";
 }
 }  // namespace
 
@@ -60,6 +64,7 @@ int sc_main(int argc, char* argv[]) {
     if (command == "serve") return vtd::app::serveCommand(argc, argv, 2);  // WIP
     if (command == "trace") return vtd::app::traceCommand(argc, argv, 2);
     if (command == "sweep") return vtd::app::sweepCommand(argc, argv, 2);
+    if (command == "cosim") return vtd::app::cosimCommand(argc, argv, 2);
     const vtd::app::CommonOptions options = vtd::app::parseOptions(argc, argv, 2);
     if (!options.record.empty() && command != "run" && command != "record")
       throw vtd::app::CliError("--record is an option of run and record only");

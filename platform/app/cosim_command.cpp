@@ -1,0 +1,448 @@
+// `vtdsim cosim`: a real Linux guest drives the model. Starts Debian's qemu-system-x86_64
+// (TCG, or KVM where /dev/kvm is usable) with guest RAM in a shared memfd, the unit's
+// register block on one x-pci-proxy-dev function (00:03.0) and ring DMA engines on others
+// (00:04.0, ...), all served here (platform/cosim/), and a DMAR table pointing the guest's
+// intel-iommu driver at the register BAR. A first short QEMU run only learns where the
+// firmware places that BAR (the table must name it before boot). The guest (kernel and
+// initramfs from Debian packages, scripts/cosim-guest.sh, cached outside the repository)
+// binds the engine to vfio-pci and runs platform/cosim/guest/vtdsim_guest.c.
+//   vtdsim cosim [--out DIR] [--guest-args A,B,...] [--strict] [--hugepages]
+//                [--ram-mib N] [--rings N] [--profile qemu-7.2|vtdsim] [--set K=V]...
+//                [--config F] [--kernel F --initrd F] [--append TEXT] [--accel auto|tcg|kvm]
+//                [--timeout S] [--console] [--quiet]
+// Writes stats.json/stats.csv/effective_config.json, console.log, sequence.log (register
+// writes and queued invalidation descriptors), checker.log and dmar.bin into --out.
+// Exit status: 0 when the guest tool reports PASS, 77 when no guest image can be built
+// (no Debian mirror), 1 otherwise.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "model/common/stat_registry.h"
+#include "model/registers/register_table.h"
+#include "platform/app/cli.h"
+#include "platform/cosim/cosim_machine.h"
+#include "platform/cosim/cosim_session.h"
+#include "platform/cosim/dmar_table.h"
+#include "platform/cosim/proxy_functions.h"
+#include "platform/cosim/qemu_process.h"
+#include "platform/run_output.h"
+#include "platform/serve/iommu_profile.h"
+
+namespace vtd::app {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kUnavailable = 77;  // the guest image cannot be had (ctest: skipped)
+
+struct CosimOptions {
+  std::string out = "vtdsim-cosim";
+  std::string profile = "qemu-7.2";
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::string kernel, initrd, append, guest_args, accel = "auto", qemu = "qemu-system-x86_64";
+  unsigned ram_mib = 512, rings = 1;
+  bool strict = false, hugepages = false, console = false, quiet = false;
+  double timeout_s = 600;
+};
+
+[[noreturn]] void usageError(const std::string& what) {
+  throw CliError("cosim: " + what + " (see vtdsim cosim --help)");
+}
+
+void printHelp() {
+  std::cout <<
+      "usage: vtdsim cosim [options]\n"
+      "  A Linux guest in QEMU programs the model's VT-d unit with its own intel-iommu driver and\n"
+      "  runs DMA from a ring engine assigned to user space through VFIO (docs/cosim.md).\n"
+      "  --out DIR             outputs (default vtdsim-cosim)\n"
+      "  --guest-args A,B,...  options of the guest tool vtdsim-guest (--ram-mib, --dma-mib, ...)\n"
+      "  --strict              boot with iommu.strict=1 (default: the kernel's lazy mode)\n"
+      "  --hugepages           the guest tool maps its RAM with 2 MiB pages (2 MiB leaves)\n"
+      "  --ram-mib N           guest RAM (default 512, at most 2815)\n"
+      "  --rings N             ring engines at 00:04.0, 00:05.0, ... (default 1)\n"
+      "  --profile P           qemu-7.2 (CAP/ECAP as QEMU 7.2's intel-iommu; default) or vtdsim\n"
+      "  --set KEY=VALUE       model parameter (vtdsim describe params); --config FILE\n"
+      "  --kernel F --initrd F your own kernel and initramfs instead of the cached Debian guest\n"
+      "  --append TEXT         more kernel command line\n"
+      "  --accel auto|tcg|kvm  (auto: kvm when /dev/kvm is usable)\n"
+      "  --timeout S           give up after S seconds of wall time (default 600)\n"
+      "  --console             echo the whole guest console (default: vtdsim lines only)\n"
+      "  --quiet               no summary\n";
+}
+
+CosimOptions parseCosimOptions(int argc, char** argv, int first) {
+  CosimOptions o;
+  for (int i = first; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usageError(a + " needs a value");
+      return argv[++i];
+    };
+    auto number = [&](unsigned lo, unsigned hi) -> unsigned {
+      const std::string v = value();
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < lo || n > hi)
+        usageError(a + " " + v + ": expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      return unsigned(n);
+    };
+    if (a == "--help" || a == "-h") {
+      printHelp();
+      std::exit(0);
+    } else if (a == "--out") o.out = value();
+    else if (a == "--profile") {
+      o.profile = value();
+      if (o.profile != "qemu-7.2" && o.profile != "vtdsim") usageError("--profile " + o.profile + ": qemu-7.2 or vtdsim");
+    } else if (a == "--config") o.config_file = value();
+    else if (a == "--set") o.sets.push_back(value());
+    else if (a == "--kernel") o.kernel = value();
+    else if (a == "--initrd") o.initrd = value();
+    else if (a == "--append") o.append = value();
+    else if (a == "--guest-args") o.guest_args = value();
+    else if (a == "--accel") {
+      o.accel = value();
+      if (o.accel != "auto" && o.accel != "tcg" && o.accel != "kvm") usageError("--accel " + o.accel + ": auto, tcg or kvm");
+    } else if (a == "--qemu") o.qemu = value();
+    else if (a == "--ram-mib") o.ram_mib = number(128, 2815);
+    else if (a == "--rings") o.rings = number(1, 8);
+    else if (a == "--timeout") o.timeout_s = number(5, 86400);
+    else if (a == "--strict") o.strict = true;
+    else if (a == "--hugepages") o.hugepages = true;
+    else if (a == "--console") o.console = true;
+    else if (a == "--quiet") o.quiet = true;
+    else usageError("unknown option " + a);
+  }
+  if (o.kernel.empty() != o.initrd.empty()) usageError("--kernel and --initrd go together");
+  if (o.guest_args.find(' ') != std::string::npos) usageError("--guest-args takes a comma-separated list without spaces");
+  return o;
+}
+
+std::string guestCacheDir() {
+  if (const char* c = std::getenv("VTDSIM_GUEST_CACHE")) return c;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/vtdsim/guest";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : "/tmp") + "/.cache/vtdsim/guest";
+}
+
+std::string readFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Builds (or finds current) the Debian guest; kUnavailable when the kernel package
+// cannot be had.
+int ensureGuestImage(bool quiet) {
+  const std::string script = std::string(VTDSIM_SOURCE_DIR) + "/scripts/cosim-guest.sh";
+  if (!fs::exists(script)) {
+    std::cerr << "vtdsim cosim: " << script << " is missing (the guest image builder)\n";
+    return 1;
+  }
+  if (!quiet) std::cout << "vtdsim cosim: guest image (" << guestCacheDir() << ")\n" << std::flush;
+  const int status = std::system(("'" + script + "'").c_str());
+  if (status == -1 || !WIFEXITED(status)) return 1;
+  return WEXITSTATUS(status);
+}
+
+bool kvmUsable() { return access("/dev/kvm", R_OK | W_OK) == 0; }
+
+// Records register writes and queued descriptors as text, one per line.
+class SequenceFile : public platform::CosimMachine::SequenceObserver {
+ public:
+  explicit SequenceFile(const std::string& path) : out_(path) {
+    if (!out_) throw CliError("cannot write " + path);
+  }
+  void registerWrite(uint64_t offset, unsigned size, uint64_t value) override {
+    char b[96];
+    std::snprintf(b, sizeof b, "reg_write 0x%03llx %u 0x%llx\n", (unsigned long long)offset, size,
+                  (unsigned long long)value);
+    out_ << b;
+    ++writes;
+  }
+  void invalidationDescriptor(uint64_t lo, uint64_t hi) override {
+    char b[96];
+    std::snprintf(b, sizeof b, "inv_desc 0x%016llx 0x%016llx\n", (unsigned long long)lo, (unsigned long long)hi);
+    out_ << b;
+    ++descriptors;
+  }
+  uint64_t writes = 0, descriptors = 0;
+
+ private:
+  std::ofstream out_;
+};
+
+// The console lines that mark the guest's progress, and when they came.
+struct GuestProgress {
+  std::optional<Clock::time_point> init, tool_start, result_at;
+  std::string result;  // "PASS" or "FAIL <reason>"
+  std::string kernel_iommu_line;
+  bool saw_dmar = false;
+};
+
+std::string secondsText(std::optional<Clock::time_point> t, Clock::time_point from) {
+  if (!t) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f s", std::chrono::duration<double>(*t - from).count());
+  return b;
+}
+
+double seconds(std::optional<Clock::time_point> t, Clock::time_point from) {
+  return t ? std::chrono::duration<double>(*t - from).count() : -1.0;
+}
+
+}  // namespace
+
+int cosimCommand(int argc, char** argv, int first) {
+  const CosimOptions o = parseCosimOptions(argc, argv, first);
+  fs::create_directories(o.out);
+
+  // The model: the profile's unit, the driver checker on (its findings are what real
+  // hardware never reports), RAM the size of the guest's.
+  ParamRegistry registry;
+  platform::SimConfig config;
+  serve::ServeOptions profile;
+  profile.profile = o.profile;
+  profile.iommu = true;
+  profile.iommu_properties.push_back({"intremap", "off"});  // the proxy carries no interrupts
+  std::string error;
+  if (!serve::applyIommuProfile(profile, config.unit.unit, error)) throw CliError("cosim: " + error);
+  config.memory.size_mib = o.ram_mib;
+  config.unit.checker.stale = true;
+  config.unit.checker.ordering = true;
+  config.unit.checker.log = (fs::path(o.out) / "checker.log").string();
+  CommonOptions common;
+  common.config_file = o.config_file;
+  common.sets = o.sets;
+  common.check_scenario = false;
+  loadConfig(common, config, registry);
+  if (config.memory.size_mib != o.ram_mib)
+    throw CliError("cosim: memory.size_mib follows --ram-mib (the guest's RAM); set --ram-mib instead");
+
+  std::string kernel = o.kernel, initrd = o.initrd;
+  if (kernel.empty()) {
+    const int rc = ensureGuestImage(o.quiet);
+    if (rc == kUnavailable) {
+      std::cerr << "vtdsim cosim: no guest image: the Debian kernel package cannot be downloaded here\n";
+      return kUnavailable;
+    }
+    if (rc != 0) throw CliError("cosim: building the guest image failed (scripts/cosim-guest.sh)");
+    kernel = guestCacheDir() + "/vmlinuz";
+    initrd = guestCacheDir() + "/initramfs.cpio.gz";
+  }
+  for (const std::string& f : {kernel, initrd})
+    if (!fs::exists(f)) throw CliError("cosim: " + f + " does not exist");
+
+  const bool kvm = o.accel == "kvm" || (o.accel == "auto" && kvmUsable());
+  platform::CosimLayout layout;
+  layout.ring_devfns.clear();
+  for (unsigned i = 0; i < o.rings; ++i) layout.ring_devfns.push_back(uint8_t((4 + i) << 3));
+
+  platform::CosimMachine machine("cosim", config, layout);
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaboration
+  cosim::GuestRam ram;
+
+  std::string cmdline = "console=ttyS0 intel_iommu=on intremap=off panic=-1";
+  // intremap=off also keeps the DMAR registers unmapped until PCI has claimed the BAR, so
+  // the kernel never moves it away from the address the table names.
+  if (o.strict) cmdline += " iommu.strict=1";
+  std::string guest_args = o.guest_args;
+  if (o.hugepages) guest_args += std::string(guest_args.empty() ? "" : ",") + "--hugepages";
+  cmdline += " vtdsim.args=" + (guest_args.empty() ? std::string("--ram-mib,64") : guest_args);
+  if (!o.append.empty()) cmdline += " " + o.append;
+
+  auto qemuArgs = [&](const cosim::CosimSession& s, const std::string& dmar) {
+    const std::string mib = std::to_string(o.ram_mib) + "M";
+    std::vector<std::string> a = {o.qemu, "-machine", "q35,memory-backend=ram0", "-accel", kvm ? "kvm" : "tcg",
+                                  "-cpu", kvm ? "host" : "max", "-smp", "1", "-m", mib,
+                                  "-object", "memory-backend-memfd,id=ram0,size=" + mib + ",share=on",
+                                  "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
+                                  "-serial", "stdio", "-monitor", "none", "-no-reboot"};
+    for (const std::string& d : s.qemuDeviceArgs()) a.push_back(d);
+    if (!dmar.empty()) {
+      a.push_back("-acpitable");
+      a.push_back("file=" + dmar);
+    }
+    for (const std::string& x : {std::string("-kernel"), kernel, std::string("-initrd"), initrd,
+                                 std::string("-append"), cmdline})
+      a.push_back(x);
+    return a;
+  };
+
+  // Pass 1: where does the firmware place BAR0 of the register function?
+  const auto start = Clock::now();
+  uint64_t bar = 0;
+  {
+    cosim::PlaceholderFunction vtd_placeholder(machine.vtdConfig());
+    std::vector<std::unique_ptr<cosim::PlaceholderFunction>> ring_placeholders;
+    std::vector<cosim::ProxySlot> slots{{"vtd0", layout.vtd_devfn, &vtd_placeholder}};
+    for (size_t i = 0; i < machine.rings.size(); ++i) {
+      ring_placeholders.push_back(std::make_unique<cosim::PlaceholderFunction>(machine.rings[i]->config()));
+      slots.push_back({"ring" + std::to_string(i), layout.ring_devfns[i], ring_placeholders.back().get()});
+    }
+    cosim::CosimSession probe(slots, nullptr);
+    cosim::QemuProcess qemu(qemuArgs(probe, ""), probe.qemuFds());
+    probe.closeQemuEnds();
+    probe.stopWhen = [&] {
+      for (const auto& r : ring_placeholders)
+        if (!r->placedBar()) return false;
+      return vtd_placeholder.placedBar() != 0;
+    };
+    const cosim::SessionEnd end = probe.serve(qemu, Clock::now() + std::chrono::seconds(60));
+    if (!end.stopped)
+      throw CliError("cosim: the firmware never placed the register BAR (" +
+                     (end.error.empty() ? std::string(end.timed_out ? "timed out" : "QEMU exited") : end.error) + ")");
+    bar = vtd_placeholder.placedBar();
+  }
+  const auto probe_done = Clock::now();
+
+  cosim::DmarTableSpec spec;
+  spec.host_address_width = config.unit.unit.haw_bits;
+  spec.register_base = bar;
+  spec.register_pages = (machine.vtd.model().registerBlockSize() + 4095) / 4096;
+  spec.scope_devfns = layout.ring_devfns;
+  const std::vector<uint8_t> dmar = cosim::buildDmarTable(spec);
+  const std::string dmar_path = (fs::path(o.out) / "dmar.bin").string();
+  std::ofstream(dmar_path, std::ios::binary).write(reinterpret_cast<const char*>(dmar.data()), std::streamsize(dmar.size()));
+
+  // Pass 2: the run.
+  SequenceFile sequence((fs::path(o.out) / "sequence.log").string());
+  machine.setSequenceObserver(&sequence);
+  std::ofstream console((fs::path(o.out) / "console.log"));
+  uint64_t event_messages_seen = 0;
+  machine.events.onMessage = [&](uint64_t address, uint32_t data) {
+    ++event_messages_seen;
+    const uint32_t fsts = uint32_t(machine.vtd.model().peekRegister(R_FSTS));
+    std::fprintf(stderr, "vtdsim cosim: unit event message 0x%llx/0x%x (FSTS 0x%x) cannot reach the guest\n",
+                 (unsigned long long)address, data, fsts);
+  };
+  cosim::VtdRegisterFunction vtd_function(machine);
+  std::vector<std::unique_ptr<cosim::RingEngineFunction>> ring_functions;
+  std::vector<cosim::ProxySlot> slots{{"vtd0", layout.vtd_devfn, &vtd_function}};
+  for (size_t i = 0; i < machine.rings.size(); ++i) {
+    ring_functions.push_back(std::make_unique<cosim::RingEngineFunction>(machine, i));
+    slots.push_back({"ring" + std::to_string(i), layout.ring_devfns[i], ring_functions.back().get()});
+  }
+  cosim::CosimSession session(slots, &ram);
+  session.onRamMapped = [&] { machine.attachGuestRam(ram.bytes(), ram.size()); };
+  GuestProgress progress;
+  session.onConsoleLine = [&](const std::string& line, Clock::time_point at) {
+    console << line << "\n";
+    const bool ours = line.rfind("VTDSIM-", 0) == 0;
+    if (o.console || (ours && !o.quiet)) std::cout << "  guest| " << line << "\n" << std::flush;
+    if (line.rfind("VTDSIM-INIT", 0) == 0 && !progress.init) progress.init = at;
+    if (line.rfind("VTDSIM-GUEST start", 0) == 0 && !progress.tool_start) progress.tool_start = at;
+    if (line.rfind("VTDSIM-GUEST RESULT ", 0) == 0) {
+      progress.result = line.substr(20);
+      progress.result_at = at;
+    }
+    if (line.find("DMAR: dmar0: reg_base_addr") != std::string::npos) progress.kernel_iommu_line = line;
+    if (line.find("DMAR") != std::string::npos) progress.saw_dmar = true;
+  };
+  const auto run_start = Clock::now();
+  cosim::QemuProcess qemu(qemuArgs(session, dmar_path), session.qemuFds());
+  session.closeQemuEnds();
+  if (!o.quiet)
+    std::cout << "vtdsim cosim: QEMU pid " << qemu.pid() << " (" << (kvm ? "kvm" : "tcg") << "), register BAR 0x"
+              << std::hex << bar << std::dec << ", " << o.rings << " ring engine(s), guest RAM " << o.ram_mib
+              << " MiB\n" << std::flush;
+  const cosim::SessionEnd end = session.serve(qemu, run_start + std::chrono::milliseconds(int64_t(o.timeout_s * 1000)));
+  const auto run_end = Clock::now();
+  console.close();
+
+  // The BAR must still be where the DMAR table says: a moved BAR means the driver talked
+  // to nothing.
+  const uint64_t bar_now = machine.vtdConfig().peek(0x10, 4) & ~0xFull;
+
+  StatRegistry stats;
+  machine.describeStats(stats);
+  const cosim::SessionCounts& c = session.counts();
+  nlohmann::json meta = {
+      {"command", "cosim"},
+      {"qemu_pid", qemu.pid()},
+      {"accel", kvm ? "kvm" : "tcg"},
+      {"kernel", kernel},
+      {"kernel_version", readFirstLine(fs::path(kernel).parent_path() / "kernel-version")},
+      {"kernel_cmdline", cmdline},
+      {"register_bar", bar},
+      {"register_bar_at_end", bar_now},
+      {"probe_seconds", std::chrono::duration<double>(probe_done - start).count()},
+      {"boot_to_init_seconds", seconds(progress.init, run_start)},
+      {"boot_to_workload_seconds", seconds(progress.tool_start, run_start)},
+      {"workload_seconds", progress.tool_start && progress.result_at
+                                  ? std::chrono::duration<double>(*progress.result_at - *progress.tool_start).count()
+                                  : -1.0},
+      {"run_seconds", std::chrono::duration<double>(run_end - run_start).count()},
+      {"total_seconds", std::chrono::duration<double>(run_end - start).count()},
+      {"guest_result", progress.result},
+      {"qemu_exit_code", end.qemu_exit_code},
+      {"timed_out", end.timed_out},
+      {"error", end.error},
+      {"simulated_ps", machine.simulatedPs()},
+      {"mmio_reads", c.bar_reads},
+      {"mmio_writes", c.bar_writes},
+      {"config_accesses", c.config_accesses},
+      {"sysmem_syncs", c.sysmem_syncs},
+      {"mmio_service_ns", c.bar_ns},
+      {"sequence_register_writes", sequence.writes},
+      {"sequence_invalidation_descriptors", sequence.descriptors},
+      {"event_messages", event_messages_seen},
+      {"strict", o.strict},
+      {"hugepages", o.hugepages},
+  };
+  nlohmann::json cfg = registry.toJson();
+  platform::writeRunOutputs(o.out, meta, cfg, stats);
+
+  if (!o.quiet) {
+    auto v = [&](const char* n) { return uint64_t(stats.value(n)); };
+    auto pct = [](uint64_t a, uint64_t b) { return b ? 100.0 * double(a) / double(b) : 0.0; };
+    std::printf("\nvtdsim cosim: %s, %s\n", readFirstLine(fs::path(kernel).parent_path() / "kernel-version").c_str(),
+                progress.result.empty() ? "no result from the guest tool" : ("guest tool " + progress.result).c_str());
+    std::printf("  wall time       probe %.2f s; QEMU start -> init %s, -> workload %s, -> end %.2f s\n",
+                std::chrono::duration<double>(probe_done - start).count(), secondsText(progress.init, run_start).c_str(),
+                secondsText(progress.tool_start, run_start).c_str(),
+                std::chrono::duration<double>(run_end - run_start).count());
+    std::printf("  guest accesses  %llu register reads, %llu writes (%llu invalidation descriptors queued); "
+                "%llu ring accesses\n",
+                (unsigned long long)v("cosim.register_reads"), (unsigned long long)v("cosim.register_writes"),
+                (unsigned long long)sequence.descriptors, (unsigned long long)v("cosim.ring_accesses"));
+    std::printf("  translation     %llu lookups, IOTLB hit %.1f %%, %llu walks (%llu entry reads), context hit %.1f %%\n",
+                (unsigned long long)v("vtd.iotlb_lookup"), pct(v("vtd.iotlb_hit"), v("vtd.iotlb_lookup")),
+                (unsigned long long)v("vtd.walks"), (unsigned long long)v("vtd.walk_reads"),
+                pct(v("vtd.ctxt_cache_hit"), v("vtd.ctxt_cache_lookup")));
+    std::printf("  invalidations   context g/d/dev %llu/%llu/%llu, IOTLB g/d/page %llu/%llu/%llu, waits %llu\n",
+                (unsigned long long)v("vtd.inv_context_global"), (unsigned long long)v("vtd.inv_context_domain"),
+                (unsigned long long)v("vtd.inv_context_device"), (unsigned long long)v("vtd.inv_iotlb_global"),
+                (unsigned long long)v("vtd.inv_iotlb_domain"), (unsigned long long)v("vtd.inv_iotlb_page"),
+                (unsigned long long)v("vtd.inv_desc_wait"));
+    std::string reasons;
+    for (const auto& s : stats.stats())
+      if (s.name.rfind("vtd.fault_reason_", 0) == 0 && s.value() > 0)
+        reasons += " " + s.name.substr(17) + "x" + std::to_string(uint64_t(s.value()));
+    std::printf("  faults          %llu (recorded %llu)%s\n", (unsigned long long)v("vtd.faults"),
+                (unsigned long long)v("vtd.faults_recorded"), reasons.empty() ? "" : (", reasons" + reasons).c_str());
+    std::printf("  outputs         %s/{stats.json,console.log,sequence.log,checker.log}\n", o.out.c_str());
+  }
+  if (!end.error.empty()) std::cerr << "vtdsim cosim: " << end.error << "\n";
+  if (end.timed_out) std::cerr << "vtdsim cosim: no end after " << o.timeout_s << " s; QEMU stopped\n";
+  if (bar_now != bar)
+    std::cerr << "vtdsim cosim: the register BAR moved from 0x" << std::hex << bar << " to 0x" << bar_now << std::dec
+              << " during the run; the DMAR table named the old address\n";
+  return progress.result == "PASS" && end.error.empty() && !end.timed_out ? 0 : 1;
+}
+
+}  // namespace vtd::app

@@ -1,0 +1,154 @@
+// CosimMachine: assembly, guest accesses and the run-to-idle rule (see the header).
+#include "platform/cosim/cosim_machine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "model/common/stat_registry.h"
+#include "model/registers/register_table.h"
+#include "tlm/payload.h"
+
+namespace vtd::platform {
+
+namespace {
+// Offsets of IQT and IQA (VT-d 11.4.9.2/11.4.9.3) and the bits read here.
+constexpr uint64_t kIqtOffset = 0x88, kIqaOffset = 0x90;
+constexpr uint32_t kGstsQies = 1u << 26;
+// A guest access starts at most this much simulated work before its answer: a doorbell of
+// a whole ring of 16 MiB copies stays far below it; a device stuck in a loop does not
+// hang QEMU's vCPU.
+const sc_core::sc_time kSettleHorizon(10, sc_core::SC_SEC);
+
+PciIdentity vtdFunctionIdentity() {
+  PciIdentity id;
+  id.vendor_id = 0x1234;
+  id.device_id = CosimMachine::kVtdFunctionDeviceId;
+  id.revision = 1;
+  id.class_code = 0x080600;  // base system peripheral, IOMMU
+  return id;
+}
+
+// The register function's BAR: the register block rounded up to a power of two.
+uint32_t barSizeFor(uint32_t block) {
+  uint32_t size = 4096;
+  while (size < block) size <<= 1;
+  return size;
+}
+}  // namespace
+
+EventMessageSink::EventMessageSink(const sc_core::sc_module_name& name) : sc_module(name), in("in") {
+  in.register_b_transport(this, &EventMessageSink::transport);
+}
+
+void EventMessageSink::transport(::tlm::tlm_generic_payload& trans, sc_core::sc_time&) {
+  uint32_t data = 0;
+  std::memcpy(&data, trans.get_data_ptr(), std::min<unsigned>(4, trans.get_data_length()));
+  ++messages_;
+  if (onMessage) onMessage(trans.get_address(), data);
+  trans.set_response_status(::tlm::TLM_OK_RESPONSE);
+}
+
+CosimMachine::CosimMachine(const sc_core::sc_module_name& name, const SimConfig& config,
+                           const CosimLayout& layout)
+    : sc_module(name), memory("memory", config.memory), vtd("vtd", config.unit, config.latency),
+      events("events"), cpu_("cpu"), vtd_config_(vtdFunctionIdentity()) {
+  vtd_config_.addMemoryBar32(0, barSizeFor(vtd.model().registerBlockSize()));
+  cpu_.bind(vtd.mmio_in);
+  vtd.mem_out.bind(memory.port);
+  vtd.msi_out.bind(events.in);
+  for (uint8_t devfn : layout.ring_devfns) {
+    std::ostringstream n;
+    n << "ring_" << std::hex << (devfn >> 3) << "_" << (devfn & 7);
+    rings.push_back(std::make_unique<RingDmaDevice>(n.str().c_str(), devfn, layout.burst_bytes));
+    rings.back()->dma.bind(vtd.dma_in);
+  }
+}
+
+uint64_t CosimMachine::unitAccess(bool write, uint64_t offset, unsigned size, uint64_t value) {
+  ::tlm::tlm_generic_payload p;
+  uint64_t data = value;
+  tlm::fillPayload(p, write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND, offset,
+                   reinterpret_cast<unsigned char*>(&data), size);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  cpu_->b_transport(p, delay);
+  if (!p.is_response_ok()) {
+    // Outside the block or an access size the unit refuses: reads 0, writes vanish, as
+    // an unclaimed MMIO access does on the platform.
+    ++unanswered_;
+    data = 0;
+  }
+  if (delay > sc_core::SC_ZERO_TIME) sc_core::sc_start(delay);
+  settle();
+  return size < 8 ? data & ((1ull << (8 * size)) - 1) : data;
+}
+
+uint64_t CosimMachine::vtdRegisterRead(uint64_t offset, unsigned size) {
+  ++register_reads_;
+  return unitAccess(false, offset, size, 0);
+}
+
+void CosimMachine::vtdRegisterWrite(uint64_t offset, unsigned size, uint64_t value) {
+  ++register_writes_;
+  if (observer_) observer_->registerWrite(offset, size, value);
+  // The driver wrote its descriptors before moving the tail: log them before the unit
+  // consumes them.
+  if (offset == kIqtOffset && (size == 4 || size == 8)) observeQueuedDescriptors(uint32_t(value));
+  unitAccess(true, offset, size, value);
+}
+
+void CosimMachine::observeQueuedDescriptors(uint64_t new_tail) {
+  const uint64_t iqa = vtd.model().mmioPeek(kIqaOffset, 8);
+  const bool enabled = vtd.model().peekRegister(R_GSTS) & kGstsQies;
+  const uint64_t entries = 1ull << ((iqa & 7) + 8);  // 128-bit descriptors
+  const uint64_t base = iqa & ~0xFFFull;
+  uint64_t index = (logged_tail_ >> 4) % entries;
+  const uint64_t end = (new_tail >> 4) % entries;
+  logged_tail_ = new_tail;
+  if (!enabled || !observer_) return;
+  for (uint64_t n = 0; index != end && n < entries; ++n, index = (index + 1) % entries) {
+    const uint8_t* d = memory.hostPointer(base + index * 16, 16);
+    if (!d) return;  // outside RAM: the unit reports it (IQE)
+    uint64_t lo, hi;
+    std::memcpy(&lo, d, 8);
+    std::memcpy(&hi, d + 8, 8);
+    observer_->invalidationDescriptor(lo, hi);
+  }
+}
+
+uint64_t CosimMachine::ringRegisterRead(size_t ring, uint64_t offset, unsigned size) {
+  ++ring_accesses_;
+  const uint64_t v = rings.at(ring)->registerRead(offset, size);
+  settle();
+  return v;
+}
+
+void CosimMachine::ringRegisterWrite(size_t ring, uint64_t offset, unsigned size, uint64_t value) {
+  ++ring_accesses_;
+  rings.at(ring)->registerWrite(offset, size, value);
+  settle();
+}
+
+// Runs until nothing is pending: the doorbell's batch, the unit's queued work. Timed
+// activity beyond the horizon is left for the next access.
+void CosimMachine::settle() {
+  const sc_core::sc_time limit = sc_core::sc_time_stamp() + kSettleHorizon;
+  while (sc_core::sc_pending_activity() && sc_core::sc_time_stamp() <= limit) {
+    const sc_core::sc_time step = sc_core::sc_time_to_pending_activity();
+    if (step > limit - sc_core::sc_time_stamp()) break;
+    sc_core::sc_start(step);
+  }
+}
+
+void CosimMachine::describeStats(StatRegistry& r) const {
+  vtd.describeStats(r, "vtd.");
+  memory.describeStats(r, "memory.");
+  for (const auto& ring : rings) ring->describeStats(r, std::string(ring->basename()) + ".");
+  r.addCounter("cosim.register_reads", register_reads_, "accesses", "guest reads of the unit's registers");
+  r.addCounter("cosim.register_writes", register_writes_, "accesses", "guest writes of the unit's registers");
+  r.addCounter("cosim.ring_accesses", ring_accesses_, "accesses", "guest accesses of the ring engines' registers");
+  r.addCounter("cosim.unanswered", unanswered_, "accesses",
+               "register accesses the unit refused (read as 0, write dropped)");
+}
+
+}  // namespace vtd::platform
