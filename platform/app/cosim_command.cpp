@@ -26,11 +26,13 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "model/common/stat_registry.h"
 #include "model/registers/register_table.h"
 #include "platform/app/cli.h"
+#include "platform/app/sweep_runner.h"
 #include "platform/cosim/cosim_machine.h"
 #include "platform/cosim/cosim_session.h"
 #include "platform/cosim/dmar_table.h"
@@ -56,6 +58,7 @@ struct CosimOptions {
   std::string kernel, initrd, append, guest_args, accel = "auto", qemu = "qemu-system-x86_64";
   unsigned ram_mib = 512, rings = 1;
   bool strict = false, hugepages = false, console = false, quiet = false;
+  bool peer_qemu = false;  // also boot the guest on QEMU's own intel-iommu and compare
   double timeout_s = 600;
 };
 
@@ -80,6 +83,9 @@ void printHelp() {
       "  --append TEXT         more kernel command line\n"
       "  --accel auto|tcg|kvm  (auto: kvm when /dev/kvm is usable)\n"
       "  --timeout S           give up after S seconds of wall time (default 600)\n"
+      "  --peer qemu           then boot the same guest and workload on QEMU's own intel-iommu\n"
+      "                        (its vtd_* trace), compare the register and invalidation\n"
+      "                        sequences (comparison.md) and the boot times\n"
       "  --console             echo the whole guest console (default: vtdsim lines only)\n"
       "  --quiet               no summary\n";
 }
@@ -121,6 +127,11 @@ CosimOptions parseCosimOptions(int argc, char** argv, int first) {
     else if (a == "--rings") o.rings = number(1, 8);
     else if (a == "--timeout") o.timeout_s = number(5, 86400);
     else if (a == "--strict") o.strict = true;
+    else if (a == "--peer") {
+      const std::string peer = value();
+      if (peer != "qemu") usageError("--peer " + peer + ": the only peer is qemu");
+      o.peer_qemu = true;
+    }
     else if (a == "--hugepages") o.hugepages = true;
     else if (a == "--console") o.console = true;
     else if (a == "--quiet") o.quiet = true;
@@ -205,6 +216,44 @@ double seconds(std::optional<Clock::time_point> t, Clock::time_point from) {
   return t ? std::chrono::duration<double>(*t - from).count() : -1.0;
 }
 
+// One boot of the guest: QEMU started, served until it ends, its console scanned.
+struct GuestRun {
+  cosim::SessionEnd end;
+  GuestProgress progress;
+  Clock::time_point start, finish;
+  pid_t pid = 0;
+  double seconds() const { return std::chrono::duration<double>(finish - start).count(); }
+};
+
+GuestRun runGuest(cosim::CosimSession& session, const std::vector<std::string>& argv, const std::string& console_path,
+                  const CosimOptions& o, const std::string& label) {
+  GuestRun run;
+  std::ofstream console(console_path);
+  session.onConsoleLine = [&](const std::string& line, Clock::time_point at) {
+    console << line << "\n";
+    const bool ours = line.rfind("VTDSIM-", 0) == 0;
+    if (o.console || (ours && !o.quiet)) std::cout << "  " << label << "| " << line << "\n" << std::flush;
+    GuestProgress& p = run.progress;
+    if (line.rfind("VTDSIM-INIT", 0) == 0 && !p.init) p.init = at;
+    if (line.rfind("VTDSIM-GUEST start", 0) == 0 && !p.tool_start) p.tool_start = at;
+    if (line.rfind("VTDSIM-GUEST RESULT ", 0) == 0) {
+      p.result = line.substr(20);
+      p.result_at = at;
+    }
+    if (line.find("DMAR: dmar0: reg_base_addr") != std::string::npos) p.kernel_iommu_line = line;
+    if (line.find("DMAR") != std::string::npos) p.saw_dmar = true;
+  };
+  run.start = Clock::now();
+  cosim::QemuProcess qemu(argv, session.qemuFds());
+  session.closeQemuEnds();
+  run.pid = qemu.pid();
+  if (!o.quiet) std::cout << "vtdsim cosim: " << label << ": QEMU pid " << qemu.pid() << "\n" << std::flush;
+  run.end = session.serve(qemu, run.start + std::chrono::milliseconds(int64_t(o.timeout_s * 1000)));
+  run.finish = Clock::now();
+  session.onConsoleLine = nullptr;
+  return run;
+}
+
 }  // namespace
 
 int cosimCommand(int argc, char** argv, int first) {
@@ -256,29 +305,41 @@ int cosimCommand(int argc, char** argv, int first) {
   sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaboration
   cosim::GuestRam ram;
 
-  std::string cmdline = "console=ttyS0 intel_iommu=on intremap=off panic=-1";
   // intremap=off also keeps the DMAR registers unmapped until PCI has claimed the BAR, so
-  // the kernel never moves it away from the address the table names.
-  if (o.strict) cmdline += " iommu.strict=1";
-  std::string guest_args = o.guest_args;
-  if (o.hugepages) guest_args += std::string(guest_args.empty() ? "" : ",") + "--hugepages";
-  cmdline += " vtdsim.args=" + (guest_args.empty() ? std::string("--ram-mib,64") : guest_args);
-  if (!o.append.empty()) cmdline += " " + o.append;
+  // the kernel never moves it away from the address the table names. A reference run on
+  // QEMU's unit makes the same calls, but the engine there moves no data.
+  auto kernelCmdline = [&](bool reference) {
+    std::string line = "console=ttyS0 intel_iommu=on intremap=off panic=-1";
+    if (o.strict) line += " iommu.strict=1";
+    std::vector<std::string> args;
+    if (!o.guest_args.empty()) args.push_back(o.guest_args);
+    if (o.hugepages) args.push_back("--hugepages");
+    if (reference) args.push_back("--no-dma-check");
+    std::string joined;
+    for (const std::string& a : args) joined += (joined.empty() ? "" : ",") + a;
+    line += " vtdsim.args=" + (joined.empty() ? std::string("--ram-mib,64") : joined);
+    if (!o.append.empty()) line += " " + o.append;
+    return line;
+  };
+  const std::string cmdline = kernelCmdline(false);
 
-  auto qemuArgs = [&](const cosim::CosimSession& s, const std::string& dmar) {
+  // `before` goes ahead of the proxied functions (QEMU wants its vIOMMU created first).
+  auto qemuArgs = [&](const cosim::CosimSession& s, const std::string& dmar, const std::vector<std::string>& before,
+                      const std::string& append) {
     const std::string mib = std::to_string(o.ram_mib) + "M";
     std::vector<std::string> a = {o.qemu, "-machine", "q35,memory-backend=ram0", "-accel", kvm ? "kvm" : "tcg",
                                   "-cpu", kvm ? "host" : "max", "-smp", "1", "-m", mib,
                                   "-object", "memory-backend-memfd,id=ram0,size=" + mib + ",share=on",
                                   "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
                                   "-serial", "stdio", "-monitor", "none", "-no-reboot"};
+    a.insert(a.end(), before.begin(), before.end());
     for (const std::string& d : s.qemuDeviceArgs()) a.push_back(d);
     if (!dmar.empty()) {
       a.push_back("-acpitable");
       a.push_back("file=" + dmar);
     }
     for (const std::string& x : {std::string("-kernel"), kernel, std::string("-initrd"), initrd,
-                                 std::string("-append"), cmdline})
+                                 std::string("-append"), append})
       a.push_back(x);
     return a;
   };
@@ -295,7 +356,7 @@ int cosimCommand(int argc, char** argv, int first) {
       slots.push_back({"ring" + std::to_string(i), layout.ring_devfns[i], ring_placeholders.back().get()});
     }
     cosim::CosimSession probe(slots, nullptr);
-    cosim::QemuProcess qemu(qemuArgs(probe, ""), probe.qemuFds());
+    cosim::QemuProcess qemu(qemuArgs(probe, "", {}, cmdline), probe.qemuFds());
     probe.closeQemuEnds();
     probe.stopWhen = [&] {
       for (const auto& r : ring_placeholders)
@@ -322,7 +383,6 @@ int cosimCommand(int argc, char** argv, int first) {
   // Pass 2: the run.
   SequenceFile sequence((fs::path(o.out) / "sequence.log").string());
   machine.setSequenceObserver(&sequence);
-  std::ofstream console((fs::path(o.out) / "console.log"));
   uint64_t event_messages_seen = 0;
   machine.events.onMessage = [&](uint64_t address, uint32_t data) {
     ++event_messages_seen;
@@ -339,41 +399,61 @@ int cosimCommand(int argc, char** argv, int first) {
   }
   cosim::CosimSession session(slots, &ram);
   session.onRamMapped = [&] { machine.attachGuestRam(ram.bytes(), ram.size()); };
-  GuestProgress progress;
-  session.onConsoleLine = [&](const std::string& line, Clock::time_point at) {
-    console << line << "\n";
-    const bool ours = line.rfind("VTDSIM-", 0) == 0;
-    if (o.console || (ours && !o.quiet)) std::cout << "  guest| " << line << "\n" << std::flush;
-    if (line.rfind("VTDSIM-INIT", 0) == 0 && !progress.init) progress.init = at;
-    if (line.rfind("VTDSIM-GUEST start", 0) == 0 && !progress.tool_start) progress.tool_start = at;
-    if (line.rfind("VTDSIM-GUEST RESULT ", 0) == 0) {
-      progress.result = line.substr(20);
-      progress.result_at = at;
-    }
-    if (line.find("DMAR: dmar0: reg_base_addr") != std::string::npos) progress.kernel_iommu_line = line;
-    if (line.find("DMAR") != std::string::npos) progress.saw_dmar = true;
-  };
-  const auto run_start = Clock::now();
-  cosim::QemuProcess qemu(qemuArgs(session, dmar_path), session.qemuFds());
-  session.closeQemuEnds();
   if (!o.quiet)
-    std::cout << "vtdsim cosim: QEMU pid " << qemu.pid() << " (" << (kvm ? "kvm" : "tcg") << "), register BAR 0x"
-              << std::hex << bar << std::dec << ", " << o.rings << " ring engine(s), guest RAM " << o.ram_mib
-              << " MiB\n" << std::flush;
-  const cosim::SessionEnd end = session.serve(qemu, run_start + std::chrono::milliseconds(int64_t(o.timeout_s * 1000)));
-  const auto run_end = Clock::now();
-  console.close();
+    std::cout << "vtdsim cosim: " << (kvm ? "kvm" : "tcg") << ", register BAR 0x" << std::hex << bar << std::dec << ", "
+              << o.rings << " ring engine(s), guest RAM " << o.ram_mib << " MiB\n" << std::flush;
+  const GuestRun run = runGuest(session, qemuArgs(session, dmar_path, {}, cmdline),
+                                (fs::path(o.out) / "console.log").string(), o, "vtdsim");
+  const cosim::SessionEnd& end = run.end;
+  const GuestProgress& progress = run.progress;
+  const auto run_start = run.start, run_end = run.finish;
 
   // The BAR must still be where the DMAR table says: a moved BAR means the driver talked
   // to nothing.
   const uint64_t bar_now = machine.vtdConfig().peek(0x10, 4) & ~0xFull;
+
+  // The same guest and workload on QEMU's own intel-iommu, traced, then compared.
+  std::optional<GuestRun> peer;
+  std::string comparison;
+  if (o.peer_qemu) {
+    const fs::path dir = fs::path(o.out) / "qemu-peer";
+    fs::create_directories(dir);
+    const std::string trace = (dir / "vtd-trace.log").string();
+    fs::remove(trace);  // QEMU appends to an existing trace file
+    std::vector<std::unique_ptr<cosim::PlaceholderFunction>> placeholders;
+    std::vector<cosim::ProxySlot> peer_slots;
+    for (size_t i = 0; i < machine.rings.size(); ++i) {
+      placeholders.push_back(std::make_unique<cosim::PlaceholderFunction>(machine.rings[i]->config()));
+      peer_slots.push_back({"ring" + std::to_string(i), layout.ring_devfns[i], placeholders.back().get()});
+    }
+    cosim::CosimSession peer_session(peer_slots, nullptr);
+    const std::vector<std::string> before = {"-device", "intel-iommu,intremap=off", "-trace", "enable=vtd_reg_write",
+                                             "-trace", "enable=vtd_inv_desc", "-D", trace, "-msg", "timestamp=on"};
+    peer = runGuest(peer_session, qemuArgs(peer_session, "", before, kernelCmdline(true)),
+                    (dir / "console.log").string(), o, "qemu-vtd");
+    const std::string script = std::string(VTDSIM_SOURCE_DIR) + "/scripts/cosim_compare.py";
+    const fs::path report = fs::path(o.out) / "comparison.md", summary = fs::path(o.out) / "comparison.json";
+    const std::string cmd = plotInterpreter() + " '" + script + "' '" + (fs::path(o.out) / "sequence.log").string() +
+                            "' '" + trace + "' --out '" + report.string() + "' --json '" + summary.string() + "'";
+    if (std::system(cmd.c_str()) != 0) {
+      comparison = "the comparison script failed (" + script + ")";
+    } else {
+      comparison = "see " + report.string();
+      std::ifstream in(report);
+      for (std::string line; std::getline(in, line);)
+        if (line.find("sequences match") != std::string::npos || line.find("differences") != std::string::npos) {
+          comparison = line + " (" + report.string() + ")";
+          break;
+        }
+    }
+  }
 
   StatRegistry stats;
   machine.describeStats(stats);
   const cosim::SessionCounts& c = session.counts();
   nlohmann::json meta = {
       {"command", "cosim"},
-      {"qemu_pid", qemu.pid()},
+      {"qemu_pid", run.pid},
       {"accel", kvm ? "kvm" : "tcg"},
       {"kernel", kernel},
       {"kernel_version", readFirstLine(fs::path(kernel).parent_path() / "kernel-version")},
@@ -404,6 +484,13 @@ int cosimCommand(int argc, char** argv, int first) {
       {"strict", o.strict},
       {"hugepages", o.hugepages},
   };
+  if (peer) {
+    meta["peer_qemu"] = {{"boot_to_workload_seconds", seconds(peer->progress.tool_start, peer->start)},
+                         {"boot_to_init_seconds", seconds(peer->progress.init, peer->start)},
+                         {"run_seconds", peer->seconds()},
+                         {"guest_result", peer->progress.result},
+                         {"comparison", comparison}};
+  }
   nlohmann::json cfg = registry.toJson();
   platform::writeRunOutputs(o.out, meta, cfg, stats);
 
@@ -435,6 +522,14 @@ int cosimCommand(int argc, char** argv, int first) {
         reasons += " " + s.name.substr(17) + "x" + std::to_string(uint64_t(s.value()));
     std::printf("  faults          %llu (recorded %llu)%s\n", (unsigned long long)v("vtd.faults"),
                 (unsigned long long)v("vtd.faults_recorded"), reasons.empty() ? "" : (", reasons" + reasons).c_str());
+    if (peer) {
+      const double ours = seconds(progress.tool_start, run_start), theirs = seconds(peer->progress.tool_start, peer->start);
+      std::printf("  QEMU's VT-d     boot to workload %s (vtdsim %s: %.2fx), guest tool %s\n",
+                  secondsText(peer->progress.tool_start, peer->start).c_str(),
+                  secondsText(progress.tool_start, run_start).c_str(), theirs > 0 ? ours / theirs : 0.0,
+                  peer->progress.result.empty() ? "-" : peer->progress.result.c_str());
+      std::printf("  sequences       %s\n", comparison.c_str());
+    }
     std::printf("  outputs         %s/{stats.json,console.log,sequence.log,checker.log}\n", o.out.c_str());
   }
   if (!end.error.empty()) std::cerr << "vtdsim cosim: " << end.error << "\n";
