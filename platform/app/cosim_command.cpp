@@ -384,11 +384,14 @@ int cosimCommand(int argc, char** argv, int first) {
   SequenceFile sequence((fs::path(o.out) / "sequence.log").string());
   machine.setSequenceObserver(&sequence);
   uint64_t event_messages_seen = 0;
+  // The fault event cannot reach the guest (no interrupts through the proxy): say here
+  // what its fault handler would have read.
   machine.events.onMessage = [&](uint64_t address, uint32_t data) {
     ++event_messages_seen;
     const uint32_t fsts = uint32_t(machine.vtd.model().peekRegister(R_FSTS));
-    std::fprintf(stderr, "vtdsim cosim: unit event message 0x%llx/0x%x (FSTS 0x%x) cannot reach the guest\n",
+    std::fprintf(stderr, "vtdsim cosim: event message 0x%llx data 0x%x (FSTS 0x%x), not delivered to the guest\n",
                  (unsigned long long)address, data, fsts);
+    for (const std::string& r : machine.pendingFaultRecords()) std::fprintf(stderr, "vtdsim cosim:   %s\n", r.c_str());
   };
   cosim::VtdRegisterFunction vtd_function(machine);
   std::vector<std::unique_ptr<cosim::RingEngineFunction>> ring_functions;
@@ -522,6 +525,7 @@ int cosimCommand(int argc, char** argv, int first) {
         reasons += " " + s.name.substr(17) + "x" + std::to_string(uint64_t(s.value()));
     std::printf("  faults          %llu (recorded %llu)%s\n", (unsigned long long)v("vtd.faults"),
                 (unsigned long long)v("vtd.faults_recorded"), reasons.empty() ? "" : (", reasons" + reasons).c_str());
+    for (const std::string& r : machine.pendingFaultRecords()) std::printf("                  %s\n", r.c_str());
     if (peer) {
       const double ours = seconds(progress.tool_start, run_start), theirs = seconds(peer->progress.tool_start, peer->start);
       std::printf("  QEMU's VT-d     boot to workload %s (vtdsim %s: %.2fx), guest tool %s\n",

@@ -2,10 +2,13 @@
 #include "platform/cosim/cosim_machine.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 
 #include "model/common/stat_registry.h"
+#include "model/faults/fault_reason.h"
+#include "model/registers/register_map.h"
 #include "model/registers/register_table.h"
 #include "tlm/payload.h"
 
@@ -138,6 +141,23 @@ void CosimMachine::settle() {
     if (step > limit - sc_core::sc_time_stamp()) break;
     sc_core::sc_start(step);
   }
+}
+
+std::vector<std::string> CosimMachine::pendingFaultRecords() const {
+  std::vector<std::string> out;
+  const RemappingUnit& u = vtd.model();
+  for (unsigned i = 0; i < u.params().fault_records; ++i) {
+    const uint64_t hi = u.peekRegister(frcdHigh(i)), lo = u.peekRegister(frcdLow(i));
+    if (!(hi & reg::frcd::F)) continue;
+    const unsigned sid = unsigned(hi & 0xFFFF);
+    const unsigned reason = unsigned((hi >> reg::frcd::kFrLo) & 0xFF);
+    char b[200];
+    std::snprintf(b, sizeof b, "fault record %u: %s by %02x:%02x.%u at 0x%llx, reason 0x%02x (%s)", i,
+                  (hi & reg::frcd::T) ? "read" : "write", sid >> 8, (sid >> 3) & 0x1F, sid & 7,
+                  (unsigned long long)(lo & ~0xFFFull), reason, faultReasonName(FaultReason(reason)));
+    out.push_back(b);
+  }
+  return out;
 }
 
 void CosimMachine::describeStats(StatRegistry& r) const {

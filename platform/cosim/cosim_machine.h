@@ -87,6 +87,11 @@ class CosimMachine : public sc_core::sc_module {
   };
   void setSequenceObserver(SequenceObserver* o) { observer_ = o; }
 
+  // The unit's pending fault records (F = 1) as text, one per record, the way a driver's
+  // fault handler would print them: what the guest never sees, since the fault event
+  // message has no way into it.
+  std::vector<std::string> pendingFaultRecords() const;
+
   uint64_t registerReads() const { return register_reads_; }
   uint64_t registerWrites() const { return register_writes_; }
   uint64_t simulatedPs() const { return sc_core::sc_time_stamp().value(); }
