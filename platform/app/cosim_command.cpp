@@ -402,6 +402,9 @@ int cosimCommand(int argc, char** argv, int first) {
   }
   cosim::CosimSession session(slots, &ram);
   session.onRamMapped = [&] { machine.attachGuestRam(ram.bytes(), ram.size()); };
+  // Work a guest access left running (beyond CosimMachine::kAccessBudget) goes on in
+  // slices between accesses.
+  session.background = [&] { return machine.runBackground(sc_core::sc_time(1, sc_core::SC_MS)); };
   if (!o.quiet)
     std::cout << "vtdsim cosim: " << (kvm ? "kvm" : "tcg") << ", register BAR 0x" << std::hex << bar << std::dec << ", "
               << o.rings << " ring engine(s), guest RAM " << o.ram_mib << " MiB\n" << std::flush;

@@ -18,10 +18,6 @@ namespace {
 // Offsets of IQT and IQA (VT-d 11.4.9.2/11.4.9.3) and the bits read here.
 constexpr uint64_t kIqtOffset = 0x88, kIqaOffset = 0x90;
 constexpr uint32_t kGstsQies = 1u << 26;
-// A guest access starts at most this much simulated work before its answer: a doorbell of
-// a whole ring of 16 MiB copies stays far below it; a device stuck in a loop does not
-// hang QEMU's vCPU.
-const sc_core::sc_time kSettleHorizon(10, sc_core::SC_SEC);
 
 PciIdentity vtdFunctionIdentity() {
   PciIdentity id;
@@ -132,15 +128,21 @@ void CosimMachine::ringRegisterWrite(size_t ring, uint64_t offset, unsigned size
   settle();
 }
 
-// Runs until nothing is pending: the doorbell's batch, the unit's queued work. Timed
-// activity beyond the horizon is left for the next access.
-void CosimMachine::settle() {
-  const sc_core::sc_time limit = sc_core::sc_time_stamp() + kSettleHorizon;
-  while (sc_core::sc_pending_activity() && sc_core::sc_time_stamp() <= limit) {
+// The simulated work one guest access may start before it is answered: a batch of 32
+// descriptors of 256 KiB takes about 3 ms here, so ordinary batches finish inside it, and
+// a ring of 65536 descriptors of 16 MiB cannot hold QEMU's vCPU (or vtdsim's deadline).
+const sc_core::sc_time CosimMachine::kAccessBudget(100, sc_core::SC_MS);
+
+bool CosimMachine::runBackground(const sc_core::sc_time& budget) {
+  const sc_core::sc_time limit = sc_core::sc_time_stamp() + budget;
+  while (sc_core::sc_pending_activity()) {
     const sc_core::sc_time step = sc_core::sc_time_to_pending_activity();
-    if (step > limit - sc_core::sc_time_stamp()) break;
+    if (step > limit - sc_core::sc_time_stamp()) break;  // due after the budget: left for later
     sc_core::sc_start(step);
   }
+  for (const auto& ring : rings)
+    if (ring->busy()) return false;
+  return true;
 }
 
 std::vector<std::string> CosimMachine::pendingFaultRecords() const {

@@ -9,7 +9,10 @@
 // Each guest access becomes a TLM transaction; then the simulation runs until everything
 // the access started is done (a doorbell's whole batch, a queued invalidation's wait
 // descriptor), so the vCPU, which QEMU blocks until the answer, sees a finished machine.
-// Simulated time therefore advances only through the model's own work.
+// That run is bounded (kAccessBudget of simulated time): a guest that queues more work
+// than that gets its answer with the rest still running, and the session keeps the
+// simulation going between accesses (runBackground), as a device works while the CPU
+// polls. Simulated time therefore advances only through the model's own work.
 // The unit's event messages (fault and invalidation-completion events) cannot reach the
 // guest (the proxy carries no interrupts): they end in `events`, counted and reported.
 // Also written, for drivers' authors and the comparison with QEMU's own VT-d: every
@@ -92,6 +95,11 @@ class CosimMachine : public sc_core::sc_module {
   // message has no way into it.
   std::vector<std::string> pendingFaultRecords() const;
 
+  // Runs pending activity due within `budget` of simulated time; true when no engine is
+  // still working afterwards.
+  bool runBackground(const sc_core::sc_time& budget);
+  static const sc_core::sc_time kAccessBudget;
+
   uint64_t registerReads() const { return register_reads_; }
   uint64_t registerWrites() const { return register_writes_; }
   uint64_t simulatedPs() const { return sc_core::sc_time_stamp().value(); }
@@ -100,7 +108,7 @@ class CosimMachine : public sc_core::sc_module {
  private:
   uint64_t unitAccess(bool write, uint64_t offset, unsigned size, uint64_t value);
   void observeQueuedDescriptors(uint64_t new_tail);
-  void settle();
+  void settle() { runBackground(kAccessBudget); }
 
   tlm_utils::simple_initiator_socket<CosimMachine> cpu_;  // to the unit's registers
   PciConfigSpace vtd_config_;

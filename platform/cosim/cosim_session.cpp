@@ -122,13 +122,14 @@ void CosimSession::readConsole(int fd, bool drain) {
 SessionEnd CosimSession::serve(QemuProcess& qemu, Clock::time_point deadline) {
   SessionEnd end;
   std::vector<pollfd> fds;
+  bool busy = false;
   for (;;) {
     fds.clear();
     for (const Link& l : links_)
       if (l.link->fd() >= 0) fds.push_back({l.link->fd(), POLLIN, 0});
     fds.push_back({qemu.consoleFd(), POLLIN, 0});
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    const int wait_ms = int(std::max<long long>(0, std::min<long long>(left, 100)));
+    const int wait_ms = busy ? 0 : int(std::max<long long>(0, std::min<long long>(left, 100)));
     const int r = ::poll(fds.data(), fds.size(), wait_ms);
     if (r < 0 && errno != EINTR) {
       end.error = std::string("poll failed: ") + std::strerror(errno);
@@ -139,6 +140,7 @@ SessionEnd CosimSession::serve(QemuProcess& qemu, Clock::time_point deadline) {
       for (Link& l : links_)
         for (const pollfd& p : fds)
           if (p.fd == l.link->fd() && p.revents) handle(l);
+      if (background) busy = !background();
     } catch (const std::exception& e) {
       end.error = e.what();
       break;

@@ -66,6 +66,9 @@ class CosimSession {
   std::function<void(const std::string& line, Clock::time_point at)> onConsoleLine;
   // Called after the first SYNC_SYSMEM mapped guest RAM.
   std::function<void()> onRamMapped;
+  // Runs device work left over from an access (the machine's runBackground); true when
+  // idle. While it returns false the loop polls without waiting.
+  std::function<bool()> background;
   // Checked after each message; true ends the run (QEMU is stopped).
   std::function<bool()> stopWhen;
 
