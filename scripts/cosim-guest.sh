@@ -172,12 +172,19 @@ if [ "$mode" = force ] || ! stamp_is initramfs "$(initramfs_inputs)" || [ ! -f "
   say "packing initramfs"
   ir=$(mktemp -d "$cache/initramfs.XXXXXX")
   trap 'rm -rf "$ir"' EXIT
-  mkdir -p "$ir"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lib}
-  cp "$busybox_bin" "$ir/bin/busybox"
-  # Applet links where busybox says they belong; never the busybox binary itself.
-  for a in $("$ir/bin/busybox" --list-full); do
-    [ "$a" = bin/busybox ] || [ -e "$ir/$a" ] || ln -s /bin/busybox "$ir/$a"
-  done
+  # busybox and its applet links (hundreds of ln forks, so kept per busybox build)
+  if ! stamp_is busybox "$bb_sha" || [ ! -x "$cache/busybox-root/bin/busybox" ]; then
+    rm -rf "$cache/busybox-root"
+    mkdir -p "$cache/busybox-root"/{bin,sbin,usr/bin,usr/sbin}
+    cp "$busybox_bin" "$cache/busybox-root/bin/busybox"
+    # Where busybox says each applet belongs; never a link over the busybox binary itself.
+    for a in $("$busybox_bin" --list-full); do
+      [ "$a" = bin/busybox ] || [ -e "$cache/busybox-root/$a" ] || ln -s /bin/busybox "$cache/busybox-root/$a"
+    done
+    set_stamp busybox "$bb_sha"
+  fi
+  cp -a "$cache/busybox-root/." "$ir/"
+  mkdir -p "$ir"/{dev,proc,sys,tmp,etc,lib}
   cp "$cache/vtdsim-guest" "$ir/bin/vtdsim-guest"
   cp "$init_src" "$ir/init"
   chmod 755 "$ir/init" "$ir/bin/vtdsim-guest"
