@@ -103,8 +103,9 @@ if [ "$mode" = build ] && current; then exit 0; fi
 for t in dpkg-deb depmod modinfo cpio gzip gcc; do
   command -v "$t" >/dev/null 2>&1 || die "$t not found (run scripts/install-deps.sh)"
 done
-[ -x "$busybox_bin" ] && "$busybox_bin" --list >/dev/null 2>&1 ||
+if ! "$busybox_bin" --list >/dev/null 2>&1; then
   die "$busybox_bin not found (package busybox-static; run scripts/install-deps.sh)"
+fi
 mkdir -p "$cache/debs" "$cache/stamps"
 t0=$(date +%s.%N)
 
@@ -129,7 +130,7 @@ if [ "$mode" = force ] || ! stamp_is kernel "$inputs_kernel" || [ ! -f "$cache/v
   trap 'rm -rf "$kroot"' EXIT
   dpkg-deb -x "$deb" "$kroot"
   kver=$(ls "$kroot/lib/modules")
-  [ -n "$kver" ] && [ -f "$kroot/boot/vmlinuz-$kver" ] || die "$deb holds no kernel"
+  if [ -z "$kver" ] || [ ! -f "$kroot/boot/vmlinuz-$kver" ]; then die "$deb holds no kernel"; fi
   depmod -b "$kroot" "$kver"   # the .deb ships no modules.dep
   # Keep only the modules the initramfs needs (the whole tree is about 400 MB).
   mods=$cache/kernel-modules.new

@@ -34,6 +34,7 @@ args=""
 have_args=0
 hugepages=""
 timeout=3600
+# shellcheck disable=SC2013 # the command line is one line of words
 for kv in $(cat /proc/cmdline); do
   case "$kv" in
     vtdsim.args=*) args=$(echo "${kv#vtdsim.args=}" | tr ',' ' '); have_args=1 ;;
