@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -366,6 +367,10 @@ static int map_ram(void) {
                     now_free, need);
     }
   }
+  /* Debian's kernel backs anonymous memory with transparent huge pages whenever it can, which
+   * would give a random mix of 2 MiB and 4 KiB IOMMU leaves; without --hugepages ask for 4 KiB. */
+  if (!opt.hugepages && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+    return SYSFAIL("prctl PR_SET_THP_DISABLE");
   void *p = mmap(NULL, ram_bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
   if (p == MAP_FAILED)
     return SYSFAIL("mmap %" PRIu64 " MiB of %s", opt.ram_mib, opt.hugepages ? "2 MiB huge pages" : "memory");
