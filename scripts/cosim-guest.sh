@@ -124,6 +124,8 @@ if [ "$mode" = force ] || ! stamp_is kernel "$inputs_kernel" || [ ! -f "$cache/v
     fi
     mv "$dl"/"${kpkg}"_*.deb "$deb"
     rm -rf "$dl"
+    # A kernel the meta-package no longer depends on is not needed again.
+    find "$cache/debs" -maxdepth 1 -name 'linux-image-*.deb' ! -name "$(basename "$deb")" -delete
   fi
   say "extracting $(basename "$deb")"
   kroot=$(mktemp -d "$cache/kroot.XXXXXX")
