@@ -20,7 +20,8 @@ mount -t devtmpfs devtmpfs /dev
 # Use the console for stdio even if the kernel could not open it before /init.
 [ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
 
-echo "VTDSIM-INIT uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r)"
+# The leading newline keeps the marker at the start of a line even after firmware escapes.
+printf '\nVTDSIM-INIT uptime=%s kernel=%s\n' "$(cut -d' ' -f1 /proc/uptime)" "$(uname -r)"
 
 power_off() {
   sync
