@@ -580,7 +580,8 @@ static int workload(void) {
       if (len > max_len) len = max_len;
       len += rnd_below(len);
       if (len > max_len) len = max_len;
-      if (unaligned) len = len - rnd_below(4096) + 1; else len &= ~4095ull;
+      if (!unaligned) len &= ~4095ull; /* else an odd tail of 1..4095 bytes, within max_len */
+      else len = (len + 4096 > max_len ? len - 4096 : len & ~4095ull) + 1 + rnd_below(4095);
       j->a.len = j->b.len = (uint32_t)len;
       if (place(jobs, njobs, j->a.len, unaligned, &j->a.off)) break;
       if (j->ndesc == 3) {
