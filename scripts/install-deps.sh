@@ -12,6 +12,10 @@ packages=(
   qemu-system-x86       # the peer of the differential suite (testbench/differential)
   valgrind              # callgrind instruction-count gate on speed (testbench/perf)
   python3-matplotlib    # PNG plots of sweeps, curves and studies (scripts/sweep_plot.py, traces/plot_curve.py)
+  busybox-static        # co-simulation guest (scripts/cosim-guest.sh): the initramfs's shell and tools
+  cpio                  # co-simulation guest: packs the initramfs
+  kmod                  # co-simulation guest: depmod/modinfo for the Debian kernel's vfio modules
+  libc6-dev             # co-simulation guest: static libc for gcc -static of the guest tool
 )
 
 missing=()

@@ -1,0 +1,77 @@
+#!/bin/sh
+# /init of the vtdsim co-simulation guest (busybox sh; packed by scripts/cosim-guest.sh).
+#
+# Kernel command line:
+#   vtdsim.args=a,b,c     run `/bin/vtdsim-guest a b c` (commas become spaces), report its exit
+#                         status and power off. Without it: a shell on the console, for
+#                         debugging; leaving the shell powers off.
+#   vtdsim.hugepages=N    write N to /proc/sys/vm/nr_hugepages first (the tool's --hugepages
+#                         also reserves what it needs by itself, so this is optional)
+#   vtdsim.timeout=S      watchdog: kill the tool after S seconds of wall time (default 3600)
+#
+# Console lines: `VTDSIM-INIT uptime=<s>` when /init starts, the tool's `VTDSIM-GUEST ...`
+# lines, then `VTDSIM-GUEST-EXIT status=<rc>`. Whatever fails, /init ends in `poweroff -f`
+# (and, should that return, a sysrq power-off), so with `-no-reboot` QEMU always exits.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# Use the console for stdio even if the kernel could not open it before /init.
+[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
+
+# The leading newline keeps the marker at the start of a line even after firmware escapes.
+printf '\nVTDSIM-INIT uptime=%s kernel=%s\n' "$(cut -d' ' -f1 /proc/uptime)" "$(uname -r)"
+
+power_off() {
+  sync
+  poweroff -f
+  echo o >/proc/sysrq-trigger
+  sleep 10
+  exit 1 # /init exiting panics the kernel; with panic=-1 and -no-reboot QEMU exits
+}
+
+args=""
+have_args=0
+hugepages=""
+timeout=3600
+# shellcheck disable=SC2013 # the command line is one line of words
+for kv in $(cat /proc/cmdline); do
+  case "$kv" in
+    vtdsim.args=*) args=$(echo "${kv#vtdsim.args=}" | tr ',' ' '); have_args=1 ;;
+    vtdsim.hugepages=*) hugepages=${kv#vtdsim.hugepages=} ;;
+    vtdsim.timeout=*) timeout=${kv#vtdsim.timeout=} ;;
+  esac
+done
+
+# vfio type1 refuses groups without interrupt remapping unless told otherwise; the
+# co-simulated VT-d has none (intremap=off), and this guest runs nothing untrusted.
+modprobe vfio_iommu_type1 allow_unsafe_interrupts=1 || echo "VTDSIM-INIT modprobe vfio_iommu_type1 failed"
+modprobe vfio-pci || echo "VTDSIM-INIT modprobe vfio-pci failed"
+
+if [ -n "$hugepages" ]; then
+  echo "$hugepages" >/proc/sys/vm/nr_hugepages ||
+    echo "VTDSIM-INIT cannot write $hugepages to /proc/sys/vm/nr_hugepages"
+  echo "VTDSIM-INIT nr_hugepages=$(cat /proc/sys/vm/nr_hugepages)"
+fi
+
+if [ "$have_args" = 0 ]; then
+  echo "VTDSIM-INIT no vtdsim.args= on the kernel command line: shell on the console (exit powers off)"
+  setsid cttyhack sh
+  power_off
+fi
+
+# shellcheck disable=SC2086 # the words of vtdsim.args are meant to split
+/bin/vtdsim-guest $args &
+tool=$!
+(
+  sleep "$timeout"
+  echo "VTDSIM-INIT watchdog: vtdsim-guest still running after $timeout s, killing it"
+  kill -9 "$tool"
+) &
+watchdog=$!
+wait "$tool"
+rc=$?
+kill "$watchdog" 2>/dev/null
+echo "VTDSIM-GUEST-EXIT status=$rc uptime=$(cut -d' ' -f1 /proc/uptime)"
+power_off
