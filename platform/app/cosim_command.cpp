@@ -402,8 +402,9 @@ int cosimCommand(int argc, char** argv, int first) {
   }
   cosim::CosimSession session(slots, &ram);
   session.onRamMapped = [&] { machine.attachGuestRam(ram.bytes(), ram.size()); };
-  // Work a guest access left running (beyond CosimMachine::kAccessBudget) goes on in
-  // slices between accesses.
+  // Work a guest access left running (beyond CosimLayout::access_budget: a batch of 32
+  // descriptors of 256 KiB takes about 3 ms of the 100) goes on in slices between
+  // accesses, so a ring of 65536 descriptors of 16 MiB cannot hold QEMU's vCPU.
   session.background = [&] { return machine.runBackground(sc_core::sc_time(1, sc_core::SC_MS)); };
   if (!o.quiet)
     std::cout << "vtdsim cosim: " << (kvm ? "kvm" : "tcg") << ", register BAR 0x" << std::hex << bar << std::dec << ", "

@@ -51,7 +51,7 @@ void EventMessageSink::transport(::tlm::tlm_generic_payload& trans, sc_core::sc_
 CosimMachine::CosimMachine(const sc_core::sc_module_name& name, const SimConfig& config,
                            const CosimLayout& layout)
     : sc_module(name), memory("memory", config.memory), vtd("vtd", config.unit, config.latency),
-      events("events"), cpu_("cpu"), vtd_config_(vtdFunctionIdentity()) {
+      events("events"), cpu_("cpu"), vtd_config_(vtdFunctionIdentity()), access_budget_(layout.access_budget) {
   vtd_config_.addMemoryBar32(0, barSizeFor(vtd.model().registerBlockSize()));
   cpu_.bind(vtd.mmio_in);
   vtd.mem_out.bind(memory.port);
@@ -127,11 +127,6 @@ void CosimMachine::ringRegisterWrite(size_t ring, uint64_t offset, unsigned size
   rings.at(ring)->registerWrite(offset, size, value);
   settle();
 }
-
-// The simulated work one guest access may start before it is answered: a batch of 32
-// descriptors of 256 KiB takes about 3 ms here, so ordinary batches finish inside it, and
-// a ring of 65536 descriptors of 16 MiB cannot hold QEMU's vCPU (or vtdsim's deadline).
-const sc_core::sc_time CosimMachine::kAccessBudget(100, sc_core::SC_MS);
 
 bool CosimMachine::runBackground(const sc_core::sc_time& budget) {
   const sc_core::sc_time limit = sc_core::sc_time_stamp() + budget;

@@ -9,7 +9,7 @@
 // Each guest access becomes a TLM transaction; then the simulation runs until everything
 // the access started is done (a doorbell's whole batch, a queued invalidation's wait
 // descriptor), so the vCPU, which QEMU blocks until the answer, sees a finished machine.
-// That run is bounded (kAccessBudget of simulated time): a guest that queues more work
+// That run is bounded (CosimLayout::access_budget of simulated time): a guest that queues more work
 // than that gets its answer with the rest still running, and the session keeps the
 // simulation going between accesses (runBackground), as a device works while the CPU
 // polls. Simulated time therefore advances only through the model's own work.
@@ -58,6 +58,8 @@ struct CosimLayout {
   uint8_t vtd_devfn = 3 << 3;           // 00:03.0
   std::vector<uint8_t> ring_devfns{4 << 3};  // 00:04.0, ...
   unsigned burst_bytes = 256;
+  // The simulated work one guest access may start before it is answered (see above).
+  sc_core::sc_time access_budget{100, sc_core::SC_MS};
 };
 
 class CosimMachine : public sc_core::sc_module {
@@ -98,7 +100,6 @@ class CosimMachine : public sc_core::sc_module {
   // Runs pending activity due within `budget` of simulated time; true when no engine is
   // still working afterwards.
   bool runBackground(const sc_core::sc_time& budget);
-  static const sc_core::sc_time kAccessBudget;
 
   uint64_t registerReads() const { return register_reads_; }
   uint64_t registerWrites() const { return register_writes_; }
@@ -108,10 +109,11 @@ class CosimMachine : public sc_core::sc_module {
  private:
   uint64_t unitAccess(bool write, uint64_t offset, unsigned size, uint64_t value);
   void observeQueuedDescriptors(uint64_t new_tail);
-  void settle() { runBackground(kAccessBudget); }
+  void settle() { runBackground(access_budget_); }
 
   tlm_utils::simple_initiator_socket<CosimMachine> cpu_;  // to the unit's registers
   PciConfigSpace vtd_config_;
+  sc_core::sc_time access_budget_;
   SequenceObserver* observer_ = nullptr;
   uint64_t register_reads_ = 0, register_writes_ = 0, ring_accesses_ = 0, unanswered_ = 0;
   uint64_t logged_tail_ = 0;  // IQT as last seen (descriptors before it were logged)

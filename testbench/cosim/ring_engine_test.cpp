@@ -56,6 +56,12 @@ struct Recorder : CosimMachine::SequenceObserver {
   std::vector<uint64_t> descriptors;
 };
 
+platform::CosimLayout shortBudget() {
+  platform::CosimLayout l;
+  l.access_budget = sc_core::sc_time(10, sc_core::SC_US);
+  return l;
+}
+
 platform::SimConfig smallConfig() {
   platform::SimConfig c;
   c.memory.size_mib = 64;
@@ -64,7 +70,8 @@ platform::SimConfig smallConfig() {
 
 class RingEngine : public ::testing::Test {
  protected:
-  RingEngine() : m("m", smallConfig(), platform::CosimLayout{}), mmio(m), mem(m), hal{mmio, mem, clock} {
+  explicit RingEngine(const platform::CosimLayout& layout = {})
+      : m("m", smallConfig(), layout), mmio(m), mem(m), hal{mmio, mem, clock} {
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
     // As the guest's vfio-pci does: memory decoding and bus mastering on.
     m.rings[0]->configWrite(0x04, 2, 0x6);
@@ -201,4 +208,28 @@ TEST_F(RingEngine, TranslatedThroughTheFirmwareAndFaultsAfterUnmap) {
   unsigned psi = 0;
   for (uint64_t lo : rec.descriptors) psi += (lo & 0xF) == 2 && ((lo >> 4) & 3) == 3;
   EXPECT_GE(psi, 2u);
+}
+
+// A batch longer than the access budget: the doorbell is answered with the engine still
+// busy (the guest sees BUSY and pending descriptors), and the rest runs in background
+// slices, as the session runs it between accesses.
+class RingEngineShortBudget : public RingEngine {
+ protected:
+  RingEngineShortBudget() : RingEngine(shortBudget()) {}
+};
+
+TEST_F(RingEngineShortBudget, LongBatchFinishesInTheBackground) {
+  startRing(kRing, 16);
+  for (unsigned i = 0; i < 8; ++i) put(i, VRDM_OP_FILL, 0, kBufA + i * 0x10000, 0x10000, i);
+  setReg(VRDM_REG_TAIL, 8);
+  EXPECT_TRUE(reg(VRDM_REG_STATUS) & VRDM_STATUS_BUSY);
+  EXPECT_LT(reg(VRDM_REG_HEAD), 8u);
+  EXPECT_EQ(desc(7).status, VRDM_DESC_PENDING);
+  unsigned slices = 0;
+  while (!m.runBackground(sc_core::sc_time(10, sc_core::SC_US))) ASSERT_LT(++slices, 100000u);
+  EXPECT_GT(slices, 0u);
+  EXPECT_EQ(reg(VRDM_REG_HEAD), 8u);
+  for (unsigned i = 0; i < 8; ++i) EXPECT_EQ(desc(i).status, VRDM_DESC_OK) << i;
+  EXPECT_EQ(at(kBufA + 7 * 0x10000 + 5)[0], pattern(7, 5));
+  EXPECT_FALSE(reg(VRDM_REG_STATUS) & VRDM_STATUS_BUSY);
 }
