@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,8 @@ QemuProcess::QemuProcess(const std::vector<std::string>& argv, const std::vector
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid_ == 0) {
+    // QEMU must not outlive vtdsim (killed, crashed): its vCPU would wait on the sockets.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(pipe_fds[1], 1);
