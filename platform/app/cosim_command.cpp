@@ -191,6 +191,7 @@ class SequenceFile : public platform::CosimMachine::SequenceObserver {
     out_ << b;
     ++descriptors;
   }
+  void close() { out_.close(); }
   uint64_t writes = 0, descriptors = 0;
 
  private:
@@ -420,6 +421,8 @@ int cosimCommand(int argc, char** argv, int first) {
   const uint64_t bar_now = machine.vtdConfig().peek(0x10, 4) & ~0xFull;
 
   // The same guest and workload on QEMU's own intel-iommu, traced, then compared.
+  machine.setSequenceObserver(nullptr);
+  sequence.close();  // complete on disk: the comparison reads it
   std::optional<GuestRun> peer;
   std::string comparison;
   if (o.peer_qemu) {
@@ -445,13 +448,14 @@ int cosimCommand(int argc, char** argv, int first) {
     if (std::system(cmd.c_str()) != 0) {
       comparison = "the comparison script failed (" + script + ")";
     } else {
-      comparison = "see " + report.string();
-      std::ifstream in(report);
-      for (std::string line; std::getline(in, line);)
-        if (line.find("sequences match") != std::string::npos || line.find("differences") != std::string::npos) {
-          comparison = line + " (" + report.string() + ")";
-          break;
-        }
+      try {
+        const nlohmann::json j = nlohmann::json::parse(std::ifstream(summary));
+        comparison = j.at("verdict").get<std::string>() + ", " + std::to_string(j.at("matching_events").get<int>()) +
+                     " of " + std::to_string(j.at("vtdsim").at("events").get<int>()) + " | " +
+                     std::to_string(j.at("qemu").at("events").get<int>()) + " events match (" + report.string() + ")";
+      } catch (const std::exception& e) {
+        comparison = "unreadable comparison summary " + summary.string() + ": " + e.what();
+      }
     }
   }
 
