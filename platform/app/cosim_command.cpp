@@ -5,8 +5,9 @@
 // intel-iommu driver at the register BAR. A first short QEMU run only learns where the
 // firmware places that BAR (the table must name it before boot). The guest (kernel and
 // initramfs from Debian packages, scripts/cosim-guest.sh, cached outside the repository)
-// binds the engine to vfio-pci and runs platform/cosim/guest/vtdsim_guest.c.
-//   vtdsim cosim [--out DIR] [--guest-args A,B,...] [--strict] [--hugepages]
+// binds the engine to vfio-pci and runs platform/cosim/guest/vtdsim_guest.c, or (--driver
+// kmod) loads the engine's kernel driver platform/cosim/guest/kmod/vtdsim_ring.c.
+//   vtdsim cosim [--out DIR] [--driver vfio|kmod] [--guest-args A,B,...] [--strict] [--hugepages]
 //                [--ram-mib N] [--rings N] [--profile qemu-7.2|vtdsim] [--set K=V]...
 //                [--config F] [--kernel F --initrd F] [--append TEXT] [--accel auto|tcg|kvm]
 //                [--timeout S] [--console] [--quiet]
@@ -32,6 +33,7 @@
 #include "model/common/stat_registry.h"
 #include "model/registers/register_table.h"
 #include "platform/app/cli.h"
+#include "platform/app/cosim_options.h"
 #include "platform/app/sweep_runner.h"
 #include "platform/cosim/cosim_machine.h"
 #include "platform/cosim/cosim_session.h"
@@ -49,98 +51,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int kUnavailable = 77;  // the guest image cannot be had (ctest: skipped)
-
-struct CosimOptions {
-  std::string out = "vtdsim-cosim";
-  std::string profile = "qemu-7.2";
-  std::string config_file;
-  std::vector<std::string> sets;
-  std::string kernel, initrd, append, guest_args, accel = "auto", qemu = "qemu-system-x86_64";
-  unsigned ram_mib = 512, rings = 1;
-  bool strict = false, hugepages = false, console = false, quiet = false;
-  bool peer_qemu = false;  // also boot the guest on QEMU's own intel-iommu and compare
-  double timeout_s = 600;
-};
-
-[[noreturn]] void usageError(const std::string& what) {
-  throw CliError("cosim: " + what + " (see vtdsim cosim --help)");
-}
-
-void printHelp() {
-  std::cout <<
-      "usage: vtdsim cosim [options]\n"
-      "  A Linux guest in QEMU programs the model's VT-d unit with its own intel-iommu driver and\n"
-      "  runs DMA from a ring engine assigned to user space through VFIO (docs/cosim.md).\n"
-      "  --out DIR             outputs (default vtdsim-cosim)\n"
-      "  --guest-args A,B,...  options of the guest tool vtdsim-guest (--ram-mib, --dma-mib, ...)\n"
-      "  --strict              boot with iommu.strict=1 (default: the kernel's lazy mode)\n"
-      "  --hugepages           the guest tool maps its RAM with 2 MiB pages (2 MiB leaves)\n"
-      "  --ram-mib N           guest RAM (default 512, at most 2815)\n"
-      "  --rings N             ring engines at 00:04.0, 00:05.0, ... (default 1)\n"
-      "  --profile P           qemu-7.2 (CAP/ECAP as QEMU 7.2's intel-iommu; default) or vtdsim\n"
-      "  --set KEY=VALUE       model parameter (vtdsim describe params); --config FILE\n"
-      "  --kernel F --initrd F your own kernel and initramfs instead of the cached Debian guest\n"
-      "  --append TEXT         more kernel command line\n"
-      "  --accel auto|tcg|kvm  (auto: kvm when /dev/kvm is usable)\n"
-      "  --timeout S           give up after S seconds of wall time (default 600)\n"
-      "  --peer qemu           then boot the same guest and workload on QEMU's own intel-iommu\n"
-      "                        (its vtd_* trace), compare the register and invalidation\n"
-      "                        sequences (comparison.md) and the boot times\n"
-      "  --console             echo the whole guest console (default: vtdsim lines only)\n"
-      "  --quiet               no summary\n";
-}
-
-CosimOptions parseCosimOptions(int argc, char** argv, int first) {
-  CosimOptions o;
-  for (int i = first; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usageError(a + " needs a value");
-      return argv[++i];
-    };
-    auto number = [&](unsigned lo, unsigned hi) -> unsigned {
-      const std::string v = value();
-      char* end = nullptr;
-      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-      if (v.empty() || *end || n < lo || n > hi)
-        usageError(a + " " + v + ": expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
-      return unsigned(n);
-    };
-    if (a == "--help" || a == "-h") {
-      printHelp();
-      std::exit(0);
-    } else if (a == "--out") o.out = value();
-    else if (a == "--profile") {
-      o.profile = value();
-      if (o.profile != "qemu-7.2" && o.profile != "vtdsim") usageError("--profile " + o.profile + ": qemu-7.2 or vtdsim");
-    } else if (a == "--config") o.config_file = value();
-    else if (a == "--set") o.sets.push_back(value());
-    else if (a == "--kernel") o.kernel = value();
-    else if (a == "--initrd") o.initrd = value();
-    else if (a == "--append") o.append = value();
-    else if (a == "--guest-args") o.guest_args = value();
-    else if (a == "--accel") {
-      o.accel = value();
-      if (o.accel != "auto" && o.accel != "tcg" && o.accel != "kvm") usageError("--accel " + o.accel + ": auto, tcg or kvm");
-    } else if (a == "--qemu") o.qemu = value();
-    else if (a == "--ram-mib") o.ram_mib = number(128, 2815);
-    else if (a == "--rings") o.rings = number(1, 8);
-    else if (a == "--timeout") o.timeout_s = number(5, 86400);
-    else if (a == "--strict") o.strict = true;
-    else if (a == "--peer") {
-      const std::string peer = value();
-      if (peer != "qemu") usageError("--peer " + peer + ": the only peer is qemu");
-      o.peer_qemu = true;
-    }
-    else if (a == "--hugepages") o.hugepages = true;
-    else if (a == "--console") o.console = true;
-    else if (a == "--quiet") o.quiet = true;
-    else usageError("unknown option " + a);
-  }
-  if (o.kernel.empty() != o.initrd.empty()) usageError("--kernel and --initrd go together");
-  if (o.guest_args.find(' ') != std::string::npos) usageError("--guest-args takes a comma-separated list without spaces");
-  return o;
-}
 
 std::string guestCacheDir() {
   if (const char* c = std::getenv("VTDSIM_GUEST_CACHE")) return c;
@@ -312,13 +222,18 @@ int cosimCommand(int argc, char** argv, int first) {
   auto kernelCmdline = [&](bool reference) {
     std::string line = "console=ttyS0 intel_iommu=on intremap=off panic=-1";
     if (o.strict) line += " iommu.strict=1";
-    std::vector<std::string> args;
-    if (!o.guest_args.empty()) args.push_back(o.guest_args);
-    if (o.hugepages) args.push_back("--hugepages");
-    if (reference) args.push_back("--no-dma-check");
-    std::string joined;
-    for (const std::string& a : args) joined += (joined.empty() ? "" : ",") + a;
-    line += " vtdsim.args=" + (joined.empty() ? std::string("--ram-mib,64") : joined);
+    if (o.driver == "kmod") {
+      // The engine's kernel driver (DMA API) instead of the VFIO tool; its parameters.
+      line += " vtdsim.kmod=" + (o.guest_args.empty() ? std::string("dma_mib=16") : o.guest_args);
+    } else {
+      std::vector<std::string> args;
+      if (!o.guest_args.empty()) args.push_back(o.guest_args);
+      if (o.hugepages) args.push_back("--hugepages");
+      if (reference) args.push_back("--no-dma-check");
+      std::string joined;
+      for (const std::string& a : args) joined += (joined.empty() ? "" : ",") + a;
+      line += " vtdsim.args=" + (joined.empty() ? std::string("--ram-mib,64") : joined);
+    }
     if (!o.append.empty()) line += " " + o.append;
     return line;
   };
