@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -437,6 +438,18 @@ int cosimCommand(int argc, char** argv, int first) {
                 (unsigned long long)v("vtd.iotlb_lookup"), pct(v("vtd.iotlb_hit"), v("vtd.iotlb_lookup")),
                 (unsigned long long)v("vtd.walks"), (unsigned long long)v("vtd.walk_reads"),
                 pct(v("vtd.ctxt_cache_hit"), v("vtd.ctxt_cache_lookup")));
+    // What the engines moved in simulated time, and what the walk caches held.
+    uint64_t bytes = 0, busy_ps = 0;
+    for (const auto& ring : machine.rings) {
+      bytes += ring->stats().bytes_read + ring->stats().bytes_written;
+      busy_ps = std::max(busy_ps, ring->stats().busy_ps);
+    }
+    std::printf("  DMA             %.1f MiB in %.3f ms simulated (%.2f GB/s), %.1f IOTLB misses per MiB; "
+                "PSC fills PML4E/PDPE/PDE %llu/%llu/%llu\n",
+                double(bytes) / (1 << 20), double(busy_ps) / 1e9, busy_ps ? double(bytes) * 1000.0 / double(busy_ps) : 0.0,
+                bytes ? double(v("vtd.iotlb_lookup") - v("vtd.iotlb_hit")) * double(1 << 20) / double(bytes) : 0.0,
+                (unsigned long long)v("vtd.psc_fill_pml4e"), (unsigned long long)v("vtd.psc_fill_pdpe"),
+                (unsigned long long)v("vtd.psc_fill_pde"));
     std::printf("  invalidations   context g/d/dev %llu/%llu/%llu, IOTLB g/d/page %llu/%llu/%llu, waits %llu\n",
                 (unsigned long long)v("vtd.inv_context_global"), (unsigned long long)v("vtd.inv_context_domain"),
                 (unsigned long long)v("vtd.inv_context_device"), (unsigned long long)v("vtd.inv_iotlb_global"),
