@@ -495,6 +495,9 @@ def build(args):
         ("vtdsim", side_counts(left)),
         ("qemu", side_counts(right)),
         ("hunks", hunks),
+        # Every normalized event in order, for checks of their own (testbench/cosim/peer.py).
+        ("vtdsim_events", [e.text for e in left]),
+        ("qemu_events", [e.text for e in right]),
     ])
     return left, right, diffs, summary
 

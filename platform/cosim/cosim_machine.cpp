@@ -115,17 +115,32 @@ void CosimMachine::observeQueuedDescriptors(uint64_t new_tail) {
   }
 }
 
-uint64_t CosimMachine::ringRegisterRead(size_t ring, uint64_t offset, unsigned size) {
+// A ring engine's register access as the CPU's memory transaction to its BAR (the engine
+// decodes it only while COMMAND.Memory is set, as PciDevice says).
+uint64_t CosimMachine::ringAccess(size_t ring, bool write, uint64_t offset, unsigned size, uint64_t value) {
   ++ring_accesses_;
-  const uint64_t v = rings.at(ring)->registerRead(offset, size);
+  RingDmaDevice& r = *rings.at(ring);
+  const uint64_t bar = r.config().peek(0x10, 4) & ~0xFull;
+  ::tlm::tlm_generic_payload p;
+  uint64_t data = value;
+  tlm::fillPayload(p, write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND, bar + offset,
+                   reinterpret_cast<unsigned char*>(&data), size);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  if (r.claimsMemory(bar + offset, size)) r.memoryTransport(p, delay);
+  if (!p.is_response_ok()) {
+    ++unanswered_;
+    data = 0;
+  }
   settle();
-  return v;
+  return size < 8 ? data & ((1ull << (8 * size)) - 1) : data;
+}
+
+uint64_t CosimMachine::ringRegisterRead(size_t ring, uint64_t offset, unsigned size) {
+  return ringAccess(ring, false, offset, size, 0);
 }
 
 void CosimMachine::ringRegisterWrite(size_t ring, uint64_t offset, unsigned size, uint64_t value) {
-  ++ring_accesses_;
-  rings.at(ring)->registerWrite(offset, size, value);
-  settle();
+  ringAccess(ring, true, offset, size, value);
 }
 
 bool CosimMachine::runBackground(const sc_core::sc_time& budget) {
@@ -165,7 +180,7 @@ void CosimMachine::describeStats(StatRegistry& r) const {
   r.addCounter("cosim.register_writes", register_writes_, "accesses", "guest writes of the unit's registers");
   r.addCounter("cosim.ring_accesses", ring_accesses_, "accesses", "guest accesses of the ring engines' registers");
   r.addCounter("cosim.unanswered", unanswered_, "accesses",
-               "register accesses the unit refused (read as 0, write dropped)");
+               "register accesses the unit or an engine refused (read as 0, write dropped)");
 }
 
 }  // namespace vtd::platform

@@ -108,6 +108,7 @@ class CosimMachine : public sc_core::sc_module {
 
  private:
   uint64_t unitAccess(bool write, uint64_t offset, unsigned size, uint64_t value);
+  uint64_t ringAccess(size_t ring, bool write, uint64_t offset, unsigned size, uint64_t value);
   void observeQueuedDescriptors(uint64_t new_tail);
   void settle() { runBackground(access_budget_); }
 

@@ -73,7 +73,8 @@ class RingEngine : public ::testing::Test {
   explicit RingEngine(const platform::CosimLayout& layout = {})
       : m("m", smallConfig(), layout), mmio(m), mem(m), hal{mmio, mem, clock} {
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
-    // As the guest's vfio-pci does: memory decoding and bus mastering on.
+    // As the firmware and vfio-pci do: BAR0 placed, memory decoding and bus mastering on.
+    m.rings[0]->configWrite(0x10, 4, 0xFEBFE000);
     m.rings[0]->configWrite(0x04, 2, 0x6);
   }
   uint8_t* at(uint64_t a, uint64_t n = 1) { return m.memory.hostPointer(a, n); }
@@ -109,6 +110,9 @@ class RingEngine : public ::testing::Test {
 
 TEST_F(RingEngine, IdentifiesItself) {
   EXPECT_EQ(reg(VRDM_REG_ID), VRDM_ID_VALUE);
+  m.rings[0]->configWrite(0x04, 2, 0x4);  // memory decoding off: the BAR answers nothing
+  EXPECT_EQ(reg(VRDM_REG_ID), 0u);
+  m.rings[0]->configWrite(0x04, 2, 0x6);
   EXPECT_EQ(reg(VRDM_REG_VERSION), VRDM_VERSION);
   EXPECT_EQ(m.rings[0]->configRead(0, 4), VRDM_DEVICE_ID << 16 | VRDM_VENDOR_ID);
 }
