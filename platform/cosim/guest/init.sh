@@ -8,9 +8,10 @@
 #   vtdsim.kmod=a=1,b=2   instead of the tool: `modprobe vtdsim_ring a=1 b=2` (commas become
 #                         spaces; the module, platform/cosim/guest/kmod/vtdsim_ring.c, drives the
 #                         ring engine through the kernel's DMA API from its probe), then read
-#                         /sys/module/vtdsim_ring/parameters/result: 0 gives
-#                         `VTDSIM-GUEST RESULT PASS`, else `VTDSIM-GUEST RESULT FAIL kmod result=N`
-#                         (or `FAIL kmod not loaded`). vtdsim.kmod wins over vtdsim.args when both
+#                         /sys/module/vtdsim_ring/parameters/result and rmmod it (its remove()):
+#                         result 0 and a clean rmmod give `VTDSIM-GUEST RESULT PASS`, else
+#                         `VTDSIM-GUEST RESULT FAIL kmod result=N` (or `... rmmod status=N`,
+#                         `... not loaded`). vtdsim.kmod wins over vtdsim.args when both
 #                         are given (`vtdsim cosim` always adds vtdsim.args); an empty
 #                         `vtdsim.kmod=` loads the module with its defaults. vfio is not loaded.
 #   vtdsim.hugepages=N    write N to /proc/sys/vm/nr_hugepages first (the tool's --hugepages
@@ -74,8 +75,13 @@ if [ "$have_kmod" = 1 ]; then
   if [ -r "$p/result" ]; then
     res=$(cat "$p/result")
     echo "VTDSIM-INIT kmod modprobe status=$mrc result=$res stale_write=$(cat "$p/stale_write")"
-    if [ "$res" = 0 ]; then echo "VTDSIM-GUEST RESULT PASS"; rc=0
-    else echo "VTDSIM-GUEST RESULT FAIL kmod result=$res"; rc=1; fi
+    # Unloading runs the driver's remove(): part of what is tested.
+    rmmod vtdsim_ring
+    rmrc=$?
+    echo "VTDSIM-INIT kmod rmmod status=$rmrc"
+    if [ "$res" != 0 ]; then echo "VTDSIM-GUEST RESULT FAIL kmod result=$res"; rc=1
+    elif [ "$rmrc" != 0 ]; then echo "VTDSIM-GUEST RESULT FAIL kmod rmmod status=$rmrc"; rc=1
+    else echo "VTDSIM-GUEST RESULT PASS"; rc=0; fi
   else
     echo "VTDSIM-GUEST RESULT FAIL kmod not loaded (modprobe status $mrc)"; rc=1
   fi
