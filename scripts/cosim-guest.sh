@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # cosim-guest.sh: builds the Linux guest of `vtdsim cosim` (a Debian kernel plus a busybox
-# initramfs that runs platform/cosim/guest/vtdsim_guest.c) from Debian packages.
+# initramfs that runs platform/cosim/guest/vtdsim_guest.c, and the kernel module
+# platform/cosim/guest/kmod/vtdsim_ring.c built against the kernel's headers) from Debian packages.
 #
 # Everything generated lives in a cache outside the repository:
 #   ${VTDSIM_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vtdsim/guest}
 #     vmlinuz              the kernel of the package linux-image-amd64 depends on
 #     initramfs.cpio.gz    /init (platform/cosim/guest/init.sh), busybox, /bin/vtdsim-guest,
-#                          vfio_pci + vfio_iommu_type1 and the modules they depend on (uncompressed)
+#                          vfio_pci + vfio_iommu_type1 and the modules they depend on (uncompressed),
+#                          /lib/modules/KVER/extra/vtdsim_ring.ko (init's vtdsim.kmod=...)
+#     vtdsim_ring.ko       that module, built with linux-headers-KVER, -KVER's -common and
+#                          linux-kbuild-X.Y (three .debs, about 14 MB, downloaded once into debs/).
+#                          If they cannot be had, the image is built without the module (one
+#                          line says so; the VFIO tool is unaffected) and the download is tried
+#                          again when the apt package lists change.
 #     kernel-version       e.g. 6.1.0-56-amd64
 #
-# Each part (kernel, guest tool, initramfs) has a stamp of its inputs and is rebuilt only when
-# one of them changed; the kernel .deb is downloaded once and kept. When everything is current
+# Each part (kernel, guest tool, kernel module, initramfs) has a stamp of its inputs and is rebuilt only when
+# one of them changed; the kernel and header .debs are downloaded once and kept. When everything is current
 # the script prints nothing and exits 0 in well under a second.
 #
 #   scripts/cosim-guest.sh            build what is out of date; after a build print the paths
@@ -21,7 +28,8 @@
 #   VTDSIM_GUEST_KERNEL=...  VTDSIM_GUEST_INITRD=...  VTDSIM_GUEST_KVER=...
 # Exit status: 0 ok, 1 build error or (--print) not current, 77 the kernel package cannot be
 # obtained (no Debian mirror / package lists), so callers can skip instead of fail.
-# Needs: apt-get, dpkg-deb, depmod/modinfo (kmod), busybox-static, cpio, gcc + libc6-dev
+# Needs: apt-get, dpkg-deb, depmod/modinfo (kmod), busybox-static, cpio, gcc + libc6-dev, and for
+# the module make, gcc-12 (the kernel's compiler) and libelf1 (the headers' objtool)
 # (scripts/install-deps.sh installs them). Works as root and as an ordinary user.
 set -euo pipefail
 
@@ -32,6 +40,8 @@ cache=${VTDSIM_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vtdsim/guest}
 tool_src=$root/platform/cosim/guest/vtdsim_guest.c
 init_src=$root/platform/cosim/guest/init.sh
 abi_hdr=$root/platform/devices/ring_dma_abi.h
+kmod_src=$root/platform/cosim/guest/kmod/vtdsim_ring.c
+kmod_kbuild=$root/platform/cosim/guest/kmod/Kbuild
 self=$root/scripts/cosim-guest.sh
 busybox_bin=/bin/busybox
 # Modules /init loads; the initramfs gets these and everything they depend on.
@@ -57,7 +67,7 @@ print_paths() {
 stamp_is() { [ -f "$cache/stamps/$1" ] && [ "$(cat "$cache/stamps/$1")" = "$2" ]; }
 set_stamp() { mkdir -p "$cache/stamps"; printf '%s\n' "$2" >"$cache/stamps/$1.tmp"; mv "$cache/stamps/$1.tmp" "$cache/stamps/$1"; }
 
-for f in "$tool_src" "$init_src" "$abi_hdr"; do [ -f "$f" ] || die "missing $f"; done
+for f in "$tool_src" "$init_src" "$abi_hdr" "$kmod_src" "$kmod_kbuild"; do [ -f "$f" ] || die "missing $f"; done
 
 # --- which kernel: the package linux-image-amd64 depends on, at the version it pins ----------
 # apt-cache takes about a second here (Debian's images keep no pkgcache.bin), so its answer is
@@ -83,14 +93,23 @@ fi
 inputs_kernel="$kpkg $kver_pkg $(sha "$self")"
 inputs_tool="$(sha "$tool_src" "$abi_hdr" "$self") $(gcc -dumpfullversion 2>/dev/null || echo nogcc)"
 bb_sha=$( [ -x "$busybox_bin" ] && sha "$busybox_bin" || echo none)
+inputs_kmod="$kpkg $kver_pkg $(sha "$kmod_src" "$kmod_kbuild" "$abi_hdr" "$self") $(gcc-12 -dumpfullversion 2>/dev/null || echo nogcc12)"
 
+# The module is current when it was built from these inputs, or when the header packages could
+# not be had with the package lists as they are now (a new `apt-get update` tries again).
+kmod_current() {
+  { stamp_is kmod "$inputs_kmod" && [ -f "$cache/vtdsim_ring.ko" ]; } ||
+    stamp_is kmod "$inputs_kmod|none|$lists_key"
+}
 current() {
-  stamp_is kernel "$inputs_kernel" && stamp_is tool "$inputs_tool" &&
+  stamp_is kernel "$inputs_kernel" && stamp_is tool "$inputs_tool" && kmod_current &&
     stamp_is initramfs "$(initramfs_inputs)" &&
     [ -f "$cache/vmlinuz" ] && [ -f "$cache/initramfs.cpio.gz" ] && [ -f "$cache/kernel-version" ]
 }
 initramfs_inputs() {
-  echo "$inputs_kernel|$inputs_tool|$(sha "$init_src")|$bb_sha"
+  local ko=none
+  [ -f "$cache/vtdsim_ring.ko" ] && ko=$(sha "$cache/vtdsim_ring.ko")
+  echo "$inputs_kernel|$inputs_tool|$(sha "$init_src")|$bb_sha|$ko"
 }
 
 if [ "$mode" = print ]; then
@@ -170,7 +189,62 @@ if [ "$mode" = force ] || ! stamp_is tool "$inputs_tool" || [ ! -x "$cache/vtdsi
   set_stamp tool "$inputs_tool"
 fi
 
-# --- 3. initramfs -------------------------------------------------------------------------------
+# --- 3. the kernel module, against the kernel's own headers ----------------------------------
+# linux-headers-KVER needs linux-headers-<abi>-common and linux-kbuild-<major.minor>, all three
+# from the same source package (same version). Without them the image has no module.
+kmod_skip() {
+  rm -f "$cache/vtdsim_ring.ko"
+  set_stamp kmod "$inputs_kmod|none|$lists_key"
+  echo "$prog: building the image without vtdsim_ring.ko: $* (vtdsim.kmod= will fail; the VFIO tool is unaffected)" >&2
+}
+if [ "$mode" = force ] || ! kmod_current; then
+  kbase=${kver%%-*}   # 6.1.0 of 6.1.0-56-amd64
+  hpkgs=("linux-headers-$kver" "linux-headers-${kver%-*}-common" "linux-kbuild-${kbase%.*}")
+  missing_debs=()
+  for p in "${hpkgs[@]}"; do
+    ls "$cache/debs/${p}_${kver_pkg}"_*.deb >/dev/null 2>&1 || missing_debs+=("$p=$kver_pkg")
+  done
+  if [ ${#missing_debs[@]} -gt 0 ]; then
+    say "downloading ${hpkgs[*]} $kver_pkg"
+    dl=$(mktemp -d "$cache/debs/dl.XXXXXX")
+    if (cd "$dl" && apt-get download -q "${missing_debs[@]}" >"$dl/log" 2>&1); then
+      mv "$dl"/*.deb "$cache/debs/"
+      # Headers of a kernel the meta-package no longer depends on are not needed again.
+      find "$cache/debs" -maxdepth 1 \( -name 'linux-headers-*.deb' -o -name 'linux-kbuild-*.deb' \) \
+        ! -name "*_${kver_pkg}_*.deb" -delete
+    fi
+    rm -rf "$dl"
+  fi
+  have_debs=1
+  for p in "${hpkgs[@]}"; do ls "$cache/debs/${p}_${kver_pkg}"_*.deb >/dev/null 2>&1 || have_debs=0; done
+  if [ "$have_debs" = 0 ]; then
+    kmod_skip "cannot download ${hpkgs[*]} $kver_pkg"
+  elif ! command -v make >/dev/null 2>&1 || ! command -v gcc-12 >/dev/null 2>&1; then
+    kmod_skip "make or gcc-12 not found (run scripts/install-deps.sh)"
+  else
+    say "compiling vtdsim_ring.ko against linux-headers-$kver"
+    kb=$(mktemp -d "$cache/kmod.XXXXXX")
+    trap 'rm -rf "$kb"' EXIT
+    for p in "${hpkgs[@]}"; do dpkg-deb -x "$(ls "$cache/debs/${p}_${kver_pkg}"_*.deb)" "$kb/root"; done
+    hdir=$kb/root/usr/src/linux-headers-$kver
+    [ -f "$hdir/Makefile" ] || die "linux-headers-$kver has no $hdir/Makefile"
+    # Its Makefile includes the -common tree by absolute path; point it into the extraction.
+    sed -i "s#^include /usr/src/#include $kb/root/usr/src/#" "$hdir/Makefile"
+    mkdir "$kb/src"
+    cp "$kmod_src" "$kmod_kbuild" "$abi_hdr" "$kb/src/"
+    if ! make -C "$hdir" M="$kb/src" modules >"$kb/log" 2>&1 || [ ! -f "$kb/src/vtdsim_ring.ko" ]; then
+      cat "$kb/log" >&2
+      die "building vtdsim_ring.ko failed"
+    fi
+    if grep -q 'warning:' "$kb/log"; then grep 'warning:' "$kb/log" >&2; fi
+    cp "$kb/src/vtdsim_ring.ko" "$cache/vtdsim_ring.ko.new"
+    mv "$cache/vtdsim_ring.ko.new" "$cache/vtdsim_ring.ko"
+    rm -rf "$kb"; trap - EXIT
+    set_stamp kmod "$inputs_kmod"
+  fi
+fi
+
+# --- 4. initramfs -------------------------------------------------------------------------------
 if [ "$mode" = force ] || ! stamp_is initramfs "$(initramfs_inputs)" || [ ! -f "$cache/initramfs.cpio.gz" ]; then
   say "packing initramfs"
   ir=$(mktemp -d "$cache/initramfs.XXXXXX")
@@ -192,6 +266,11 @@ if [ "$mode" = force ] || ! stamp_is initramfs "$(initramfs_inputs)" || [ ! -f "
   cp "$init_src" "$ir/init"
   chmod 755 "$ir/init" "$ir/bin/vtdsim-guest"
   cp -a "$cache/kernel-modules/lib/modules" "$ir/lib/"
+  if [ -f "$cache/vtdsim_ring.ko" ]; then
+    mkdir -p "$ir/lib/modules/$kver/extra"
+    cp "$cache/vtdsim_ring.ko" "$ir/lib/modules/$kver/extra/"
+    depmod -b "$ir" "$kver"   # so that modprobe vtdsim_ring finds it
+  fi
   # Owned by root inside the guest, whoever builds it.
   (cd "$ir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
     gzip -6 >"$cache/initramfs.cpio.gz.new"

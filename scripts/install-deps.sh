@@ -16,6 +16,8 @@ packages=(
   cpio                  # co-simulation guest: packs the initramfs
   kmod                  # co-simulation guest: depmod/modinfo for the Debian kernel's vfio modules
   libc6-dev             # co-simulation guest: static libc for gcc -static of the guest tool
+  libelf1               # co-simulation guest: the kernel headers' objtool (vtdsim_ring.ko; make and
+                        # gcc-12, the kernel's compiler, come with build-essential)
 )
 
 missing=()

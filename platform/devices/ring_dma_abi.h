@@ -1,6 +1,7 @@
 /* ring_dma_abi.h: the programming interface of vtdsim's ring DMA engine (PCI 1234:7D01),
  * shared word for word by the device model (platform/devices/ring_dma.*) and the guest tool
- * (platform/cosim/guest/vtdsim_guest.c). Plain C so that the static guest program includes it.
+ * (platform/cosim/guest/vtdsim_guest.c). Plain C so that the static guest program includes it,
+ * and so does the guest kernel module (platform/cosim/guest/kmod, built with __KERNEL__).
  *
  * Why a ring: under co-simulation every trapped MMIO access costs 20-50 us of wall time, so
  * the driver writes a batch of descriptors into memory and rings one doorbell (TAIL). The
@@ -12,7 +13,11 @@
 #ifndef VTDSIM_RING_DMA_ABI_H
 #define VTDSIM_RING_DMA_ABI_H
 
+#ifdef __KERNEL__
+#include <linux/types.h> /* uint8_t, uint32_t, uint64_t (platform/cosim/guest/kmod) */
+#else
 #include <stdint.h>
+#endif
 
 #define VRDM_VENDOR_ID 0x1234u
 #define VRDM_DEVICE_ID 0x7D01u
