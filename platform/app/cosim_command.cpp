@@ -76,7 +76,7 @@ int ensureGuestImage(bool quiet) {
     return 1;
   }
   if (!quiet) std::cout << "vtdsim cosim: guest image (" << guestCacheDir() << ")\n" << std::flush;
-  const int status = std::system(("'" + script + "'").c_str());
+  const int status = std::system(("'" + script + "' >/dev/null").c_str());  // progress on stderr
   if (status == -1 || !WIFEXITED(status)) return 1;
   return WEXITSTATUS(status);
 }
@@ -143,7 +143,8 @@ GuestRun runGuest(cosim::CosimSession& session, const std::vector<std::string>& 
   std::ofstream console(console_path);
   session.onConsoleLine = [&](const std::string& line, Clock::time_point at) {
     console << line << "\n";
-    const bool ours = line.rfind("VTDSIM-", 0) == 0;
+    // Ours: the tool's and /init's lines, and the module's (kernel messages: after a time stamp).
+    const bool ours = line.find("VTDSIM-") != std::string::npos;
     if (o.console || (ours && !o.quiet)) std::cout << "  " << label << "| " << line << "\n" << std::flush;
     GuestProgress& p = run.progress;
     if (line.rfind("VTDSIM-INIT", 0) == 0 && !p.init) p.init = at;
