@@ -9,7 +9,8 @@ packages=(
   nlohmann-json3-dev    # configuration and statistics files
   libgtest-dev          # GoogleTest (static libraries and CMake package)
   python3
-  qemu-system-x86       # the peer of the differential suite (testbench/differential)
+  qemu-system-x86       # the peer of the differential suite (testbench/differential) and the
+                        # co-simulation with a real Linux guest (vtdsim cosim)
   valgrind              # callgrind instruction-count gate on speed (testbench/perf)
   python3-matplotlib    # PNG plots of sweeps, curves and studies (scripts/sweep_plot.py, traces/plot_curve.py)
   busybox-static        # co-simulation guest (scripts/cosim-guest.sh): the initramfs's shell and tools
