@@ -147,10 +147,12 @@ GuestRun runGuest(cosim::CosimSession& session, const std::vector<std::string>& 
     const bool ours = line.find("VTDSIM-") != std::string::npos;
     if (o.console || (ours && !o.quiet)) std::cout << "  " << label << "| " << line << "\n" << std::flush;
     GuestProgress& p = run.progress;
-    if (line.rfind("VTDSIM-INIT", 0) == 0 && !p.init) p.init = at;
-    if (line.rfind("VTDSIM-GUEST start", 0) == 0 && !p.tool_start) p.tool_start = at;
-    if (line.rfind("VTDSIM-GUEST RESULT ", 0) == 0) {
-      p.result = line.substr(20);
+    // A kernel message may share the console line (the serial port interleaves them), so
+    // the markers are found anywhere in it.
+    if (line.find("VTDSIM-INIT") != std::string::npos && !p.init) p.init = at;
+    if (line.find("VTDSIM-GUEST start") != std::string::npos && !p.tool_start) p.tool_start = at;
+    if (const size_t r = line.find("VTDSIM-GUEST RESULT "); r != std::string::npos) {
+      p.result = line.substr(r + 20);
       p.result_at = at;
     }
     if (line.find("DMAR: dmar0: reg_base_addr") != std::string::npos) p.kernel_iommu_line = line;

@@ -106,6 +106,9 @@ if [ "$have_args" = 0 ]; then
   power_off
 fi
 
+# Kernel messages (vfio-pci binding, ...) stay in dmesg but off the console while the tool
+# runs: the serial console would interleave them with the tool's lines, which vtdsim reads.
+echo 4 >/proc/sys/kernel/printk
 # shellcheck disable=SC2086 # the words of vtdsim.args are meant to split
 /bin/vtdsim-guest $args &
 tool=$!
