@@ -216,9 +216,9 @@ int cosimCommand(int argc, char** argv, int first) {
   layout.ring_devfns.clear();
   for (unsigned i = 0; i < o.rings; ++i) layout.ring_devfns.push_back(uint8_t((4 + i) << 3));
 
+  cosim::GuestRam ram;  // before the machine, whose memory uses its bytes until the end
   platform::CosimMachine machine("cosim", config, layout);
   sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaboration
-  cosim::GuestRam ram;
 
   // intremap=off also keeps the DMAR registers unmapped until PCI has claimed the BAR, so
   // the kernel never moves it away from the address the table names. A reference run on
@@ -283,7 +283,8 @@ int cosimCommand(int argc, char** argv, int first) {
         if (!r->placedBar()) return false;
       return vtd_placeholder.placedBar() != 0;
     };
-    const cosim::SessionEnd end = probe.serve(qemu, Clock::now() + std::chrono::seconds(60));
+    const cosim::SessionEnd end =
+        probe.serve(qemu, Clock::now() + std::chrono::milliseconds(int64_t(std::min(60.0, o.timeout_s) * 1000)));
     if (!end.stopped)
       throw CliError("cosim: the firmware never placed the register BAR (" +
                      (end.error.empty() ? std::string(end.timed_out ? "timed out" : "QEMU exited") : end.error) + ")");

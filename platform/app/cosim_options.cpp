@@ -34,6 +34,7 @@ void printHelp() {
       "  --kernel F --initrd F your own kernel and initramfs instead of the cached Debian guest\n"
       "  --append TEXT         more kernel command line\n"
       "  --accel auto|tcg|kvm  (auto: kvm when /dev/kvm is usable)\n"
+      "  --qemu PROGRAM        the QEMU to run (default qemu-system-x86_64: Debian's 7.2)\n"
       "  --timeout S           give up after S seconds of wall time (default 600)\n"
       "  --peer qemu           then boot the same guest and workload on QEMU's own intel-iommu\n"
       "                        (its vtd_* trace), compare the register and invalidation\n"

@@ -99,7 +99,9 @@ void CosimMachine::vtdRegisterWrite(uint64_t offset, unsigned size, uint64_t val
 void CosimMachine::observeQueuedDescriptors(uint64_t new_tail) {
   const uint64_t iqa = vtd.model().mmioPeek(kIqaOffset, 8);
   const bool enabled = vtd.model().peekRegister(R_GSTS) & kGstsQies;
-  const uint64_t entries = 1ull << ((iqa & 7) + 8);  // 128-bit descriptors
+  // 128-bit descriptors: IQA.DW (256-bit ones) needs scalable mode, which the unit does
+  // not offer, and it refuses DW = 1 itself.
+  const uint64_t entries = 1ull << ((iqa & 7) + 8);
   const uint64_t base = iqa & ~0xFFFull;
   uint64_t index = (logged_tail_ >> 4) % entries;
   const uint64_t end = (new_tail >> 4) % entries;

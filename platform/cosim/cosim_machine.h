@@ -8,8 +8,8 @@
 //    invalidation-queue fetches and status writes and the engines' translated DMA go there.
 // Each guest access becomes a TLM transaction; then the simulation runs until everything
 // the access started is done (a doorbell's whole batch, a queued invalidation's wait
-// descriptor), so the vCPU, which QEMU blocks until the answer, sees a finished machine.
-// That run is bounded (CosimLayout::access_budget of simulated time): a guest that queues more work
+// descriptor), so the vCPU, which QEMU blocks until the answer, usually finds the work
+// finished. That run is bounded (CosimLayout::access_budget of simulated time): a guest that queues more work
 // than that gets its answer with the rest still running, and the session keeps the
 // simulation going between accesses (runBackground), as a device works while the CPU
 // polls. Simulated time therefore advances only through the model's own work.
@@ -78,6 +78,7 @@ class CosimMachine : public sc_core::sc_module {
 
   // The register function's configuration space and BAR (offset inside the block).
   PciConfigSpace& vtdConfig() { return vtd_config_; }
+  const PciConfigSpace& vtdConfig() const { return vtd_config_; }
   uint64_t vtdRegisterRead(uint64_t offset, unsigned size);
   void vtdRegisterWrite(uint64_t offset, unsigned size, uint64_t value);
   // A ring engine's BAR access (offset inside BAR0).

@@ -76,20 +76,23 @@ void CosimSession::handle(Link& l) {
     case MpqemuCommand::BarRead:
     case MpqemuCommand::BarWrite: {
       const auto t0 = Clock::now();
-      const uint64_t base = barBase(f);
-      if (!m.bar_memory || m.bar_address < base) {
-        // Not our BAR0 (an I/O or stray access): reads 0, writes vanish.
+      const uint64_t base = barBase(f), size = f.barSize();
+      const uint64_t offset = m.bar_address - base;
+      if (!m.bar_memory || m.bar_address < base || offset >= size || size - offset < m.bar_size) {
+        ++counts_.stray_accesses;  // not inside our BAR0: QEMU never sends it, nothing answers
       } else if (m.command == MpqemuCommand::BarRead) {
         ++counts_.bar_reads;
-        answer = f.barRead(m.bar_address - base, m.bar_size);
+        answer = f.barRead(offset, m.bar_size);
       } else {
         ++counts_.bar_writes;
-        f.barWrite(m.bar_address - base, m.bar_size, m.bar_value);
+        f.barWrite(offset, m.bar_size, m.bar_value);
       }
       counts_.bar_ns += uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
       break;
     }
     case MpqemuCommand::DeviceReset:
+      // QEMU resets its devices once at start-up, before the firmware runs, when the model
+      // is fresh; a guest reboot ends the run (-no-reboot), so nothing is reset here.
       ++counts_.resets;
       break;
     default:

@@ -29,6 +29,7 @@ class ProxyFunction {
   // BAR0 accesses by offset inside the BAR.
   virtual uint64_t barRead(uint64_t offset, unsigned size) = 0;
   virtual void barWrite(uint64_t offset, unsigned size, uint64_t value) = 0;
+  virtual uint64_t barSize() const = 0;  // BAR0's size in bytes
 };
 
 struct ProxySlot {
@@ -39,6 +40,7 @@ struct ProxySlot {
 
 struct SessionCounts {
   uint64_t config_accesses = 0, bar_reads = 0, bar_writes = 0, sysmem_syncs = 0, resets = 0;
+  uint64_t stray_accesses = 0;  // BAR messages outside BAR0 (read as 0, write dropped)
   uint64_t bar_ns = 0;  // wall time spent serving BAR accesses (the model's work included)
 };
 

@@ -6,7 +6,7 @@
 namespace vtd::cosim {
 
 namespace {
-void put(std::vector<uint8_t>& b, uint64_t v, unsigned bytes) {
+void put(std::vector<uint8_t>& b, uint64_t v, unsigned bytes) {  // little-endian, bytes <= 8
   for (unsigned i = 0; i < bytes; ++i) b.push_back(uint8_t(v >> (8 * i)));
 }
 void putText(std::vector<uint8_t>& b, const char* text, unsigned bytes) {
@@ -54,7 +54,7 @@ std::vector<uint8_t> buildDmarTable(const DmarTableSpec& spec) {
   put(t, 1, 4);  // creator revision
   put(t, spec.host_address_width - 1, 1);
   put(t, 0, 1);
-  put(t, 0, 10);
+  t.insert(t.end(), 10, 0);  // reserved
   t.insert(t.end(), drhd.begin(), drhd.end());
   uint8_t sum = 0;
   for (uint8_t b : t) sum = uint8_t(sum + b);

@@ -3,6 +3,7 @@
 #include "platform/cosim/mpqemu_link.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -79,7 +80,12 @@ bool MpqemuMessage::wantsReply() const {
   }
 }
 
-MpqemuLink::MpqemuLink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+MpqemuLink::MpqemuLink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
+  // A message is read once poll() says it began; should QEMU stop in the middle of one,
+  // the read gives up instead of holding vtdsim past its deadline.
+  const timeval limit{10, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+}
 
 MpqemuLink::~MpqemuLink() { close(); }
 
@@ -104,6 +110,7 @@ bool MpqemuLink::receive(MpqemuMessage& m) {
   if (n == 0) return false;
   if (n < 0) {
     if (errno == ECONNRESET) return false;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) throw MpqemuError(name_ + ": QEMU stopped in the middle of a message");
     throw MpqemuError(name_ + ": socket read failed: " + std::strerror(errno));
   }
   std::vector<int> fds;

@@ -17,6 +17,7 @@ class VtdRegisterFunction : public ProxyFunction {
   void configWrite(unsigned o, unsigned n, uint32_t v) override { m_.vtdConfig().write(o, n, v); }
   uint64_t barRead(uint64_t o, unsigned n) override { return m_.vtdRegisterRead(o, n); }
   void barWrite(uint64_t o, unsigned n, uint64_t v) override { m_.vtdRegisterWrite(o, n, v); }
+  uint64_t barSize() const override { return m_.vtdConfig().barSize(0); }
 
  private:
   platform::CosimMachine& m_;
@@ -29,6 +30,7 @@ class RingEngineFunction : public ProxyFunction {
   void configWrite(unsigned o, unsigned n, uint32_t v) override { m_.rings.at(ring_)->configWrite(o, n, v); }
   uint64_t barRead(uint64_t o, unsigned n) override { return m_.ringRegisterRead(ring_, o, n); }
   void barWrite(uint64_t o, unsigned n, uint64_t v) override { m_.ringRegisterWrite(ring_, o, n, v); }
+  uint64_t barSize() const override { return m_.rings.at(ring_)->config().barSize(0); }
 
  private:
   platform::CosimMachine& m_;
@@ -42,6 +44,7 @@ class PlaceholderFunction : public ProxyFunction {
   void configWrite(unsigned o, unsigned n, uint32_t v) override { config_.write(o, n, v); }
   uint64_t barRead(uint64_t, unsigned) override { return 0; }
   void barWrite(uint64_t, unsigned, uint64_t) override {}
+  uint64_t barSize() const override { return config_.barSize(0); }
   // Where the firmware put BAR0 (0 while unplaced or being sized).
   uint64_t placedBar() const {
     const uint32_t raw = config_.peek(0x10, 4) & ~0xFu;

@@ -2,6 +2,7 @@
 #include "platform/cosim/qemu_process.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -28,16 +29,24 @@ QemuProcess::QemuProcess(const std::vector<std::string>& argv, const std::vector
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  const pid_t parent = getpid();
   pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid_ < 0) {
+    const int e = errno;
+    for (int fd : {pipe_fds[0], pipe_fds[1], status_pipe[0], status_pipe[1]}) ::close(fd);
+    throw std::runtime_error(std::string("fork failed: ") + std::strerror(e));
+  }
   if (pid_ == 0) {
     // QEMU must not outlive vtdsim (killed, crashed): its vCPU would wait on the sockets.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int devnull = open("/dev/null", O_RDONLY);
+    if (getppid() != parent) _exit(1);  // vtdsim died before the line above took effect
+    const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     dup2(devnull, 0);
     dup2(pipe_fds[1], 1);
     dup2(pipe_fds[1], 2);
-    for (int fd : inherit) fcntl(fd, F_SETFD, 0);  // keep across exec
+    // Nothing else of ours (output files, other sockets) goes to QEMU but `inherit`.
+    close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
+    for (int fd : inherit) fcntl(fd, F_SETFD, 0);
     execvp(args[0], args.data());
     const int e = errno;
     (void)!write(status_pipe[1], &e, sizeof e);
@@ -53,7 +62,8 @@ QemuProcess::QemuProcess(const std::vector<std::string>& argv, const std::vector
   console_fd_ = pipe_fds[0];
   fcntl(console_fd_, F_SETFL, O_NONBLOCK);
   if (n == sizeof child_errno) {
-    waitpid(pid_, nullptr, 0);
+    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
     exited_ = true;
     ::close(console_fd_);
     console_fd_ = -1;
@@ -86,7 +96,8 @@ void QemuProcess::stop(int grace_ms) {
   }
   kill(pid_, SIGKILL);
   int status = 0;
-  waitpid(pid_, &status, 0);
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
   exited_ = true;
   exit_code_ = 128 + SIGKILL;
 }

@@ -13,7 +13,7 @@ namespace vtd::cosim {
 class QemuProcess {
  public:
   // Forks and execs `argv` (argv[0] found on PATH); `inherit` are descriptors the child
-  // keeps open under their numbers (everything else of ours is close-on-exec or closed).
+  // keeps open under their numbers (every other descriptor above 2 is closed at exec).
   // Throws std::runtime_error naming the program when it cannot be started.
   QemuProcess(const std::vector<std::string>& argv, const std::vector<int>& inherit);
   ~QemuProcess();  // kills the child if it still runs

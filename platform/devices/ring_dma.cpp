@@ -98,44 +98,65 @@ void RingDmaDevice::write32(uint64_t offset, uint32_t value) {
       if (value & VRDM_CONTROL_RESET) {
         head_ = tail_ = completed_ = dma_errors_ = status_ = 0;
         error_iova_ = 0;
+        ++generation_;  // a batch in progress stops after its current descriptor
       }
       control_ = value & VRDM_CONTROL_ENABLE;
       break;
-    case VRDM_REG_RING_LO: ring_base_ = (ring_base_ & ~0xFFFF'FFFFull) | value; break;
-    case VRDM_REG_RING_HI: ring_base_ = (ring_base_ & 0xFFFF'FFFFull) | (uint64_t(value) << 32); break;
-    case VRDM_REG_RING_SIZE: ring_size_ = value; break;
-    case VRDM_REG_TAIL:
-      tail_ = value;
-      doorbell();
+    // The ring's geometry is latched by the doorbell that starts a batch: while the engine
+    // works, a new base or size would make HEAD wrap where TAIL can never be.
+    case VRDM_REG_RING_LO:
+      if (busy_) ++stats_.ring_writes_while_busy;
+      else ring_base_ = (ring_base_ & ~0xFFFF'FFFFull) | value;
       break;
+    case VRDM_REG_RING_HI:
+      if (busy_) ++stats_.ring_writes_while_busy;
+      else ring_base_ = (ring_base_ & 0xFFFF'FFFFull) | (uint64_t(value) << 32);
+      break;
+    case VRDM_REG_RING_SIZE:
+      if (busy_) ++stats_.ring_writes_while_busy;
+      else ring_size_ = value;
+      break;
+    case VRDM_REG_TAIL: doorbell(value); break;
     default: break;  // read-only or reserved
   }
 }
 
-void RingDmaDevice::doorbell() {
+bool RingDmaDevice::ringValid() const {
+  return ring_size_ >= 1 && ring_size_ <= 65536 && (ring_size_ & (ring_size_ - 1)) == 0 && (ring_base_ & 63) == 0;
+}
+
+// A TAIL outside the ring is refused (TAIL keeps its value): HEAD, which wraps at the
+// ring's size, could never reach it.
+void RingDmaDevice::doorbell(uint32_t tail) {
   ++stats_.doorbells;
-  const bool ring_ok = ring_size_ >= 1 && ring_size_ <= 65536 && (ring_size_ & (ring_size_ - 1)) == 0 &&
-                       (ring_base_ & 63) == 0 && tail_ < ring_size_;
-  if (!ring_ok) status_ |= VRDM_STATUS_BAD_RING;
-  if (!ring_ok || !(control_ & VRDM_CONTROL_ENABLE) || !config_.busMaster() ||
-      (status_ & VRDM_STATUS_FETCH_ERROR)) {
+  if (!ringValid() || tail >= ring_size_) {
+    status_ |= VRDM_STATUS_BAD_RING;
     ++stats_.doorbells_ignored;
     return;
   }
-  doorbell_event_.notify(sc_core::SC_ZERO_TIME);
+  tail_ = tail;
+  if (!(control_ & VRDM_CONTROL_ENABLE) || !config_.busMaster() || (status_ & VRDM_STATUS_FETCH_ERROR)) {
+    ++stats_.doorbells_ignored;
+    return;
+  }
+  if (!busy_) doorbell_event_.notify(sc_core::SC_ZERO_TIME);  // a busy engine reads TAIL again
 }
 
 void RingDmaDevice::engine() {
   for (;;) {
     sc_core::wait(doorbell_event_);
     busy_ = true;
+    const uint64_t generation = generation_;
+    const uint32_t mask = ring_size_ - 1;
     const sc_core::sc_time start = sc_core::sc_time_stamp();
     while (head_ != tail_ && (control_ & VRDM_CONTROL_ENABLE) && config_.busMaster()) {
-      if (!processDescriptor(head_)) {
+      const bool fetched = processDescriptor(head_);
+      if (generation != generation_) break;  // RESET while the descriptor ran
+      if (!fetched) {
         status_ |= VRDM_STATUS_FETCH_ERROR;
         break;
       }
-      head_ = (head_ + 1) & (ring_size_ - 1);
+      head_ = (head_ + 1) & mask;
     }
     stats_.busy_ps += (sc_core::sc_time_stamp() - start).value();
     busy_ = false;
@@ -214,7 +235,9 @@ bool RingDmaDevice::access(bool write, uint64_t iova, uint8_t* data, uint64_t le
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     ++stats_.requests;
     dma->b_transport(payload_, delay);
-    if (delay > sc_core::SC_ZERO_TIME) sc_core::wait(delay);
+    // At least a nanosecond per request, whatever the timing parameters say, so simulated
+    // time always moves and the session's budget of simulated time bounds every batch.
+    sc_core::wait(std::max(delay, sc_core::sc_time(1, sc_core::SC_NS)));
     if (!payload_.is_response_ok()) {
       error_iova_ = iova;
       return false;
@@ -240,6 +263,8 @@ void RingDmaDevice::describeStats(StatRegistry& r, const std::string& p) const {
   r.addCounter(p + "desc_bad", stats_.desc_bad, "descriptors", "descriptors with an unknown op or length");
   r.addCounter(p + "fetch_errors", stats_.fetch_errors, "descriptors",
                "descriptor fetches or write-backs answered with an error (the engine stops)");
+  r.addCounter(p + "ring_writes_while_busy", stats_.ring_writes_while_busy, "writes",
+               "RING_LO/HI/SIZE writes ignored because a batch was running");
   r.addCounter(p + "requests", stats_.requests, "requests", "DMA requests issued (at most one page, burst_bytes)");
   r.addCounter(p + "bytes_read", stats_.bytes_read, "bytes", "DMA bytes read, descriptors included");
   r.addCounter(p + "bytes_written", stats_.bytes_written, "bytes", "DMA bytes written, write-backs included");

@@ -9,7 +9,9 @@
 // max payload and read request sizes split them). One request is in flight at a time.
 // An access answered with an error (a DMA remapping fault) ends its descriptor with status
 // DMA_ERROR and the failing IOVA; a failed fetch or write-back stops the engine
-// (STATUS.FETCH_ERROR) until RESET. Without COMMAND.Bus Master a doorbell is ignored.
+// (STATUS.FETCH_ERROR) until RESET. Without COMMAND.Bus Master a doorbell is ignored; a
+// TAIL outside the ring is refused (BAD_RING); the ring's base and size cannot change
+// while a batch runs; RESET stops a running batch after its current descriptor.
 // Not modelled: interrupts (the co-simulation route has none), PASIDs, ATS.
 #pragma once
 
@@ -40,6 +42,7 @@ struct RingDmaStats {
   uint64_t desc_dma_errors = 0;    // descriptors ended by an access answered with an error
   uint64_t desc_bad = 0;           // unknown op or length
   uint64_t fetch_errors = 0;       // descriptor fetches or write-backs answered with an error
+  uint64_t ring_writes_while_busy = 0;  // RING_LO/HI/SIZE writes ignored during a batch
   uint64_t requests = 0;           // DMA requests issued
   uint64_t bytes_read = 0, bytes_written = 0;  // payload of requests that succeeded
   uint64_t busy_ps = 0;            // simulated time from doorbell to idle
@@ -75,7 +78,8 @@ class RingDmaDevice : public sc_core::sc_module, public PciDevice {
  private:
   uint32_t register32(uint64_t offset) const;
   void write32(uint64_t offset, uint32_t value);
-  void doorbell();
+  bool ringValid() const;
+  void doorbell(uint32_t tail);
   void engine();
   bool processDescriptor(uint32_t index);  // false: the engine must stop (fetch error)
   void runOp(vrdm_desc& d);
@@ -92,6 +96,7 @@ class RingDmaDevice : public sc_core::sc_module, public PciDevice {
   uint32_t control_ = 0, status_ = 0, ring_size_ = 0, head_ = 0, tail_ = 0;
   uint32_t completed_ = 0, dma_errors_ = 0;
   uint64_t ring_base_ = 0, error_iova_ = 0;
+  uint64_t generation_ = 0;  // RESETs so far: a running batch stops when it changes
   std::vector<uint8_t> buffer_;  // one request's data
   RingDmaStats stats_;
 };

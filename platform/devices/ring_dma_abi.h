@@ -28,11 +28,12 @@
 #define VRDM_REG_VERSION 0x04      /* RO: VRDM_VERSION */
 #define VRDM_REG_CONTROL 0x08      /* RW: VRDM_CONTROL_* */
 #define VRDM_REG_STATUS 0x0C       /* RO: VRDM_STATUS_* */
-#define VRDM_REG_RING_LO 0x10      /* RW: ring base IOVA, 64-byte aligned */
+#define VRDM_REG_RING_LO 0x10      /* RW: ring base IOVA, 64-byte aligned (ignored while BUSY) */
 #define VRDM_REG_RING_HI 0x14
-#define VRDM_REG_RING_SIZE 0x18    /* RW: entries, a power of two from 1 to 65536 */
+#define VRDM_REG_RING_SIZE 0x18    /* RW: entries, a power of two from 1 to 65536 (ignored while BUSY) */
 #define VRDM_REG_HEAD 0x1C         /* RO: index of the next descriptor the engine takes */
-#define VRDM_REG_TAIL 0x20         /* RW doorbell: descriptors HEAD..TAIL-1 are ready */
+#define VRDM_REG_TAIL 0x20         /* RW doorbell: descriptors HEAD..TAIL-1 are ready (an
+                                      index below RING_SIZE; HEAD wraps at RING_SIZE) */
 #define VRDM_REG_COMPLETED 0x24    /* RO: descriptors completed (any status) since reset */
 #define VRDM_REG_DMA_ERRORS 0x28   /* RO: descriptors or fetches that met a DMA error */
 #define VRDM_REG_ERROR_IOVA_LO 0x30 /* RO: IOVA of the last access answered with an error */
@@ -44,10 +45,14 @@
 #define VRDM_CONTROL_ENABLE 0x1u   /* the engine takes descriptors only while set */
 #define VRDM_CONTROL_RESET 0x2u    /* write 1: HEAD, TAIL, counters and STATUS to 0 */
 
-#define VRDM_STATUS_BUSY 0x1u        /* never seen by a trapped read: the doorbell completes */
+#define VRDM_STATUS_BUSY 0x1u        /* a batch is running. Under vtdsim cosim a doorbell's
+                                        batch usually ends before the TAIL write returns, but
+                                        one longer than 100 ms of simulated time goes on
+                                        after it: drivers poll the descriptors' status */
 #define VRDM_STATUS_FETCH_ERROR 0x2u /* a descriptor fetch or write-back failed; the engine
                                         stopped at HEAD until the next RESET */
-#define VRDM_STATUS_BAD_RING 0x4u    /* doorbell with an unaligned base or bad ring size */
+#define VRDM_STATUS_BAD_RING 0x4u    /* a doorbell with an unaligned base, a bad ring size or
+                                        a TAIL outside the ring (that TAIL is not taken) */
 
 /* Descriptor: 64 bytes at RING + index * 64. */
 struct vrdm_desc {

@@ -237,3 +237,36 @@ TEST_F(RingEngineShortBudget, LongBatchFinishesInTheBackground) {
   EXPECT_EQ(at(kBufA + 7 * 0x10000 + 5)[0], pattern(7, 5));
   EXPECT_FALSE(reg(VRDM_REG_STATUS) & VRDM_STATUS_BUSY);
 }
+
+// A guest cannot make the engine run forever or replay old descriptors: a TAIL outside the
+// ring is refused, the ring's geometry stays fixed while a batch runs, and RESET stops a
+// running batch after its current descriptor.
+TEST_F(RingEngineShortBudget, BadTailAndGeometryChangesDuringABatchAreRefused) {
+  startRing(kRing, 16);
+  for (unsigned i = 0; i < 8; ++i) put(i, VRDM_OP_FILL, 0, kBufA + i * 0x10000, 0x10000, i);
+  setReg(VRDM_REG_TAIL, 8);
+  ASSERT_TRUE(reg(VRDM_REG_STATUS) & VRDM_STATUS_BUSY);
+  setReg(VRDM_REG_TAIL, 16);     // outside the ring: refused
+  setReg(VRDM_REG_RING_SIZE, 4);  // ignored while busy
+  EXPECT_EQ(reg(VRDM_REG_TAIL), 8u);
+  EXPECT_EQ(reg(VRDM_REG_RING_SIZE), 16u);
+  EXPECT_TRUE(reg(VRDM_REG_STATUS) & VRDM_STATUS_BAD_RING);
+  unsigned slices = 0;
+  while (!m.runBackground(sc_core::sc_time(10, sc_core::SC_US))) ASSERT_LT(++slices, 100000u);
+  EXPECT_EQ(reg(VRDM_REG_HEAD), 8u);
+  EXPECT_EQ(reg(VRDM_REG_COMPLETED), 8u);
+  EXPECT_EQ(m.rings[0]->stats().ring_writes_while_busy, 1u);
+}
+
+TEST_F(RingEngineShortBudget, ResetStopsARunningBatch) {
+  startRing(kRing, 16);
+  for (unsigned i = 0; i < 8; ++i) put(i, VRDM_OP_FILL, 0, kBufA + i * 0x10000, 0x10000, i);
+  setReg(VRDM_REG_TAIL, 8);
+  ASSERT_TRUE(reg(VRDM_REG_STATUS) & VRDM_STATUS_BUSY);
+  setReg(VRDM_REG_CONTROL, VRDM_CONTROL_RESET | VRDM_CONTROL_ENABLE);
+  unsigned slices = 0;
+  while (!m.runBackground(sc_core::sc_time(10, sc_core::SC_US))) ASSERT_LT(++slices, 100000u);
+  EXPECT_EQ(reg(VRDM_REG_HEAD), 0u);  // nothing replayed after the reset
+  EXPECT_LE(m.rings[0]->stats().descriptors, 2u);
+  EXPECT_EQ(desc(7).status, VRDM_DESC_PENDING);
+}
