@@ -11,6 +11,7 @@
 #include "platform/cosim/dmar_table.h"
 #include "platform/cosim/guest_ram.h"
 #include "platform/cosim/mpqemu_link.h"
+#include "testbench/cosim/fake_qemu.h"
 
 using namespace vtd::cosim;
 
@@ -29,38 +30,12 @@ struct Pair {
     if (qemu >= 0) close(qemu);
   }
   void send(int32_t cmd, const void* payload, uint64_t size, const std::vector<int>& fds = {}) {
-    std::vector<uint8_t> bytes(16 + size);
-    std::memcpy(bytes.data(), &cmd, 4);
-    std::memcpy(bytes.data() + 8, &size, 8);
-    if (size) std::memcpy(bytes.data() + 16, payload, size);
-    // Header with the descriptors, then the payload (as QEMU's qio_channel_writev_full_all).
-    iovec iov{bytes.data(), bytes.size()};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
-    if (!fds.empty()) {
-      mh.msg_control = control;
-      mh.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-      cmsghdr* c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-      std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
-    ASSERT_EQ(sendmsg(qemu, &mh, 0), ssize_t(bytes.size()));
+    test::sendMessage(qemu, cmd, payload, size, fds);
   }
 };
 
-struct Bar {
-  uint64_t addr, val;
-  uint32_t size;
-  uint8_t memory, pad[3];
-};
-struct Conf {
-  uint32_t addr, val;
-  int32_t len;
-};
+using Bar = test::WireBar;
+using Conf = test::WireConfig;
 
 int memfdOf(size_t size) {
   const int fd = memfd_create("guest-ram", 0);
@@ -85,16 +60,7 @@ TEST(MpqemuLink, DecodesBarAccessesAndRepliesWithRet) {
   EXPECT_TRUE(m.bar_memory);
   EXPECT_TRUE(m.wantsReply());
   link.reply(0x1122334455667788ull);
-  uint8_t r[24];
-  ASSERT_EQ(recv(p.qemu, r, sizeof r, MSG_WAITALL), 24);
-  int32_t cmd;
-  uint64_t size, value;
-  std::memcpy(&cmd, r, 4);
-  std::memcpy(&size, r + 8, 8);
-  std::memcpy(&value, r + 16, 8);
-  EXPECT_EQ(cmd, 1);  // MPQEMU_CMD_RET
-  EXPECT_EQ(size, 8u);
-  EXPECT_EQ(value, 0x1122334455667788ull);
+  EXPECT_EQ(test::receiveRet(p.qemu), 0x1122334455667788ull);  // MPQEMU_CMD_RET, 8 bytes
 }
 
 TEST(MpqemuLink, DecodesConfigurationAccesses) {

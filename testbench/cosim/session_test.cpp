@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "platform/cosim/cosim_session.h"
+#include "testbench/cosim/fake_qemu.h"
 
 using namespace vtd::cosim;
 
@@ -33,32 +34,12 @@ struct Recorder : ProxyFunction {
   std::vector<std::pair<uint64_t, uint64_t>> writes;
 };
 
-// The stand-in's side: frames a message, waits for the RET when QEMU would.
+// The stand-in's side (fake_qemu.h).
 struct FakeQemu {
   int fd;
-  void send(int32_t cmd, const void* payload, uint64_t size) {
-    std::vector<uint8_t> b(16 + size);
-    std::memcpy(b.data(), &cmd, 4);
-    std::memcpy(b.data() + 8, &size, 8);
-    if (size) std::memcpy(b.data() + 16, payload, size);
-    ASSERT_EQ(write(fd, b.data(), b.size()), ssize_t(b.size()));
-  }
-  uint64_t ret() {
-    uint8_t r[24];
-    EXPECT_EQ(recv(fd, r, 24, MSG_WAITALL), 24);
-    uint64_t v;
-    std::memcpy(&v, r + 16, 8);
-    return v;
-  }
-  uint64_t bar(int32_t cmd, uint64_t addr, uint64_t val, uint32_t size) {
-    struct {
-      uint64_t addr, val;
-      uint32_t size;
-      uint8_t memory, pad[3];
-    } m{addr, val, size, 1, {}};
-    send(cmd, &m, 24);
-    return ret();
-  }
+  void send(int32_t cmd, const void* payload, uint64_t size) { test::sendMessage(fd, cmd, payload, size); }
+  uint64_t ret() { return test::receiveRet(fd); }
+  uint64_t bar(int32_t cmd, uint64_t addr, uint64_t val, uint32_t size) { return test::barAccess(fd, cmd, addr, val, size); }
 };
 
 }  // namespace
@@ -82,10 +63,7 @@ TEST(CosimSession, AnswersAsQemusProxyExpects) {
   session.stopWhen = [&] { return done.load() && !lines.empty(); };
   std::thread qemu([&] {
     FakeQemu q{qemu_end};
-    struct {
-      uint32_t addr, val;
-      int32_t len;
-    } cfg{0x10, 0xFEBFE000, 4};
+    test::WireConfig cfg{0x10, 0xFEBFE000, 4};
     q.send(2, &cfg, 12);  // PCI_CFGWRITE: answered
     EXPECT_EQ(q.ret(), 0u);
     cfg = {0x00, 0, 4};
