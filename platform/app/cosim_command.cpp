@@ -145,7 +145,7 @@ GuestRun runGuest(cosim::CosimSession& session, const std::vector<std::string>& 
     console << line << "\n";
     // Ours: the tool's and /init's lines, and the module's (kernel messages: after a time stamp).
     const bool ours = line.find("VTDSIM-") != std::string::npos;
-    if (o.console || (ours && !o.quiet)) std::cout << "  " << label << "| " << line << "\n" << std::flush;
+    if (!o.shell && (o.console || (ours && !o.quiet))) std::cout << "  " << label << "| " << line << "\n" << std::flush;
     GuestProgress& p = run.progress;
     // A kernel message may share the console line (the serial port interleaves them), so
     // the markers are found anywhere in it.
@@ -158,14 +158,20 @@ GuestRun runGuest(cosim::CosimSession& session, const std::vector<std::string>& 
     if (line.find("DMAR: dmar0: reg_base_addr") != std::string::npos) p.kernel_iommu_line = line;
     if (line.find("DMAR") != std::string::npos) p.saw_dmar = true;
   };
+  if (o.shell)
+    session.onConsoleBytes = [](const char* b, size_t n) {
+      std::cout.write(b, std::streamsize(n));
+      std::cout.flush();
+    };
   run.start = Clock::now();
-  cosim::QemuProcess qemu(argv, session.qemuFds());
+  cosim::QemuProcess qemu(argv, session.qemuFds(), o.shell);
   session.closeQemuEnds();
   run.pid = qemu.pid();
   if (!o.quiet) std::cout << "vtdsim cosim: " << label << ": QEMU pid " << qemu.pid() << "\n" << std::flush;
   run.end = session.serve(qemu, run.start + std::chrono::milliseconds(int64_t(o.timeout_s * 1000)));
   run.finish = Clock::now();
   session.onConsoleLine = nullptr;
+  session.onConsoleBytes = nullptr;
   return run;
 }
 
@@ -238,6 +244,7 @@ int cosimCommand(int argc, char** argv, int first) {
       for (const std::string& a : args) joined += (joined.empty() ? "" : ",") + a;
       line += " vtdsim.args=" + (joined.empty() ? std::string("--ram-mib,64") : joined);
     }
+    if (o.shell) line = line.substr(0, line.find(" vtdsim."));  // /init then starts a shell
     if (!o.append.empty()) line += " " + o.append;
     return line;
   };
@@ -481,6 +488,7 @@ int cosimCommand(int argc, char** argv, int first) {
   if (bar_now != bar)
     std::cerr << "vtdsim cosim: the register BAR moved from 0x" << std::hex << bar << " to 0x" << bar_now << std::dec
               << " during the run; the DMAR table named the old address\n";
+  if (o.shell) return end.error.empty() && !end.timed_out ? 0 : 1;  // no tool ran: no verdict
   return progress.result == "PASS" && end.error.empty() && !end.timed_out ? 0 : 1;
 }
 

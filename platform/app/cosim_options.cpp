@@ -40,6 +40,8 @@ void printHelp() {
       "                        (its vtd_* trace), compare the register and invalidation\n"
       "                        sequences (comparison.md) and the boot times\n"
       "  --console             echo the whole guest console (default: vtdsim lines only)\n"
+      "  --shell               no workload: a shell in the guest on this terminal (vfio-pci and\n"
+      "                        the module loadable by hand); exit it or poweroff -f to end\n"
       "  --quiet               no summary\n";
 }
 
@@ -47,6 +49,7 @@ void printHelp() {
 
 CosimOptions parseCosimOptions(int argc, char** argv, int first) {
   CosimOptions o;
+  bool timeout_given = false;
   for (int i = first; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -84,7 +87,10 @@ CosimOptions parseCosimOptions(int argc, char** argv, int first) {
     } else if (a == "--qemu") o.qemu = value();
     else if (a == "--ram-mib") o.ram_mib = number(128, 2815);
     else if (a == "--rings") o.rings = number(1, 8);
-    else if (a == "--timeout") o.timeout_s = number(5, 86400);
+    else if (a == "--timeout") {
+      o.timeout_s = number(5, 86400);
+      timeout_given = true;
+    }
     else if (a == "--strict") o.strict = true;
     else if (a == "--peer") {
       const std::string peer = value();
@@ -93,11 +99,14 @@ CosimOptions parseCosimOptions(int argc, char** argv, int first) {
     }
     else if (a == "--hugepages") o.hugepages = true;
     else if (a == "--console") o.console = true;
+    else if (a == "--shell") o.shell = true;
     else if (a == "--quiet") o.quiet = true;
     else usageError("unknown option " + a);
   }
   if (o.kernel.empty() != o.initrd.empty()) usageError("--kernel and --initrd go together");
   if (o.guest_args.find(' ') != std::string::npos) usageError("--guest-args takes a comma-separated list without spaces");
+  if (o.shell && o.peer_qemu) usageError("--shell and --peer qemu do not go together");
+  if (o.shell && !timeout_given) o.timeout_s = 86400;  // a person at the console decides
   if (o.peer_qemu && o.driver == "kmod")
     usageError("--peer qemu runs the VFIO tool (its reference mode moves no data); use --driver vfio");
   if (o.hugepages && o.driver == "kmod") usageError("--hugepages is an option of the VFIO tool (--driver vfio)");

@@ -18,6 +18,7 @@ struct CosimOptions {
   unsigned ram_mib = 512, rings = 1;
   bool strict = false, hugepages = false, console = false, quiet = false;
   bool peer_qemu = false;  // also boot the guest on QEMU's own intel-iommu and compare
+  bool shell = false;      // no workload: a shell on the guest's console, on this terminal
   double timeout_s = 600;
 };
 

@@ -106,6 +106,7 @@ void CosimSession::readConsole(int fd, bool drain) {
   for (;;) {
     const ssize_t n = read(fd, buf, sizeof buf);
     if (n <= 0) break;
+    if (onConsoleBytes) onConsoleBytes(buf, size_t(n));
     console_partial_.append(buf, size_t(n));
     size_t eol;
     while ((eol = console_partial_.find('\n')) != std::string::npos) {

@@ -64,6 +64,9 @@ class CosimSession {
   // After QEMU started: our copies of its ends are closed.
   void closeQemuEnds();
 
+  // Called with the console's bytes as they arrive (an interactive console shows prompts,
+  // which end no line).
+  std::function<void(const char* bytes, size_t length)> onConsoleBytes;
   // Called with each complete console line and the time it arrived.
   std::function<void(const std::string& line, Clock::time_point at)> onConsoleLine;
   // Called after the first SYNC_SYSMEM mapped guest RAM.

@@ -15,7 +15,7 @@
 
 namespace vtd::cosim {
 
-QemuProcess::QemuProcess(const std::vector<std::string>& argv, const std::vector<int>& inherit) {
+QemuProcess::QemuProcess(const std::vector<std::string>& argv, const std::vector<int>& inherit, bool keep_stdin) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("cannot create the console pipe: ") + std::strerror(errno));
@@ -40,8 +40,10 @@ QemuProcess::QemuProcess(const std::vector<std::string>& argv, const std::vector
     // QEMU must not outlive vtdsim (killed, crashed): its vCPU would wait on the sockets.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);  // vtdsim died before the line above took effect
-    const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    dup2(devnull, 0);
+    if (!keep_stdin) {
+      const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      dup2(devnull, 0);
+    }
     dup2(pipe_fds[1], 1);
     dup2(pipe_fds[1], 2);
     // Nothing else of ours (output files, other sockets) goes to QEMU but `inherit`.

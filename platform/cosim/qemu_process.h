@@ -15,7 +15,9 @@ class QemuProcess {
   // Forks and execs `argv` (argv[0] found on PATH); `inherit` are descriptors the child
   // keeps open under their numbers (every other descriptor above 2 is closed at exec).
   // Throws std::runtime_error naming the program when it cannot be started.
-  QemuProcess(const std::vector<std::string>& argv, const std::vector<int>& inherit);
+  // With `keep_stdin` the child reads our standard input (an interactive guest console);
+  // otherwise /dev/null.
+  QemuProcess(const std::vector<std::string>& argv, const std::vector<int>& inherit, bool keep_stdin = false);
   ~QemuProcess();  // kills the child if it still runs
   QemuProcess(const QemuProcess&) = delete;
   QemuProcess& operator=(const QemuProcess&) = delete;

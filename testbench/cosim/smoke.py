@@ -8,6 +8,8 @@ image can be had.
     smoke.py VTDSIM
 """
 import json
+import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -77,6 +79,37 @@ def main():
               f"whole test {wall:.1f} s")
         if not all(ok for ok, _ in checks):
             sys.exit(1)
+        shell(vtdsim, Path(tmp) / "shell")
+
+
+def shell(vtdsim, out):
+    """--shell: the guest's console on stdin/stdout. Waits for the prompt, asks the guest
+    for its IOMMU and DMAR lines, powers it off, and checks the answers came back."""
+    p = subprocess.Popen([vtdsim, "cosim", "--shell", "--out", str(out), "--timeout", "120"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    seen, sent, deadline = b"", False, time.monotonic() + 150
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([p.stdout], [], [], 1.0)
+        if ready:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            seen += chunk
+        if not sent and b"/ # " in seen:
+            p.stdin.write(b"echo IOMMUS=$(ls /sys/class/iommu); dmesg | grep -c DMAR; poweroff -f\n")
+            p.stdin.flush()
+            sent = True
+    try:
+        rc = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = -1
+    text = seen.decode(errors="replace")
+    ok = rc == 0 and "IOMMUS=dmar0" in text
+    print(("ok   " if ok else "FAIL ") + f"--shell: the guest's shell answered on the console (rc {rc})")
+    if not ok:
+        print(text[-2000:])
+        sys.exit(1)
 
 
 if __name__ == "__main__":
