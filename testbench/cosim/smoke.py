@@ -2,8 +2,8 @@
 """cosim.smoke: a real Linux guest (Debian's kernel, its unmodified intel-iommu and VFIO
 drivers) in QEMU 7.2 drives vtdsim's unit through `vtdsim cosim`: the driver brings the unit
 up, the guest tool maps memory through VFIO, the ring engine's DMA is checked byte for byte,
-memory is unmapped and DMA to it faults. Exit 77 (skipped) with the reason when no guest
-image can be had.
+memory is unmapped and DMA to it faults; then `--shell` answers at the guest's prompt.
+Exit 77 (skipped) with the reason when no guest image can be had.
 
     smoke.py VTDSIM
 """
