@@ -50,17 +50,21 @@ void EventMessageSink::transport(::tlm::tlm_generic_payload& trans, sc_core::sc_
 
 CosimMachine::CosimMachine(const sc_core::sc_module_name& name, const SimConfig& config,
                            const CosimLayout& layout)
-    : sc_module(name), memory("memory", config.memory), vtd("vtd", config.unit, config.latency),
+    : sc_module(name), memory("memory", config.memory), uncore("uncore", config.uncore),
+      vtd("vtd", config.unit, config.latency),
       events("events"), cpu_("cpu"), vtd_config_(vtdFunctionIdentity()), access_budget_(layout.access_budget) {
   vtd_config_.addMemoryBar32(0, barSizeFor(vtd.model().registerBlockSize()));
   cpu_.bind(vtd.mmio_in);
-  vtd.mem_out.bind(memory.port);
+  vtd.mem_out.bind(uncore.in);
+  uncore.out.bind(memory.port);
   vtd.msi_out.bind(events.in);
   for (uint8_t devfn : layout.ring_devfns) {
     std::ostringstream n;
     n << "ring_" << std::hex << (devfn >> 3) << "_" << (devfn & 7);
     rings.push_back(std::make_unique<RingDmaDevice>(n.str().c_str(), devfn, layout.burst_bytes));
-    rings.back()->dma.bind(vtd.dma_in);
+    links.push_back(std::make_unique<PcieLink>(("link_" + n.str().substr(5)).c_str(), config.pcie));
+    rings.back()->dma.bind(links.back()->up_in);
+    links.back()->down_out.bind(vtd.dma_in);
   }
 }
 
@@ -177,7 +181,9 @@ std::vector<std::string> CosimMachine::pendingFaultRecords() const {
 void CosimMachine::describeStats(StatRegistry& r) const {
   vtd.describeStats(r, "vtd.");
   memory.describeStats(r, "memory.");
+  uncore.describeStats(r, "uncore.");
   for (const auto& ring : rings) ring->describeStats(r, std::string(ring->basename()) + ".");
+  for (const auto& link : links) link->describeStats(r, std::string(link->basename()) + ".");
   r.addCounter("cosim.register_reads", register_reads_, "accesses", "guest reads of the unit's registers");
   r.addCounter("cosim.register_writes", register_writes_, "accesses", "guest writes of the unit's registers");
   r.addCounter("cosim.ring_accesses", ring_accesses_, "accesses", "guest accesses of the ring engines' registers");

@@ -3,7 +3,9 @@
 //  - function 00:03.0 (1234:7D00): BAR0 is the VT-d unit's register block (tlm/vtd_unit.h);
 //    the guest finds it through the generated DMAR table (dmar_table.h);
 //  - functions 00:04.0, 00:05.0, ... (1234:7D01): ring DMA engines (ring_dma.h) in the
-//    unit's device scope, whose DMA the unit translates and times;
+//    unit's device scope, each behind its own PCIe link (pcie.*), whose DMA the unit
+//    translates and times; the unit reaches memory through the root complex's uncore path
+//    (uncore.*), as in the calibrated platform of `vtdsim run`;
 //  - guest RAM (Memory backed by QEMU's RAM file, guest_ram.h): the unit's table walks,
 //    invalidation-queue fetches and status writes and the engines' translated DMA go there.
 // Each guest access becomes a TLM transaction; then the simulation runs until everything
@@ -30,6 +32,8 @@
 #include <vector>
 
 #include "platform/devices/ring_dma.h"
+#include "platform/pcie/pcie_link.h"
+#include "platform/uncore_path.h"
 #include "platform/memory.h"
 #include "platform/pci/pci_config_space.h"
 #include "platform/sim_config.h"
@@ -67,9 +71,11 @@ class CosimMachine : public sc_core::sc_module {
   static constexpr uint16_t kVtdFunctionDeviceId = 0x7D00;
 
   Memory memory;
+  UncorePath uncore;
   tlm::VtdUnit vtd;
   EventMessageSink events;
   std::vector<std::unique_ptr<RingDmaDevice>> rings;
+  std::vector<std::unique_ptr<PcieLink>> links;  // links[i]: rings[i] to the unit
 
   CosimMachine(const sc_core::sc_module_name& name, const SimConfig& config, const CosimLayout& layout);
 
