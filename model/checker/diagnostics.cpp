@@ -24,6 +24,7 @@ const char* diagnosticName(DiagnosticKind k) {
     case DiagnosticKind::QueueEnabledNotEmpty: return "qie_with_nonempty_queue";
     case DiagnosticKind::QueueDisabledNotEmpty: return "qi_disabled_with_pending_descriptors";
     case DiagnosticKind::RegisterInvalidationWhileQueued: return "register_invalidation_while_qi";
+    case DiagnosticKind::UnalignedPageInvalidation: return "psi_address_not_aligned";
     case DiagnosticKind::kCount: break;
   }
   return "unknown";
@@ -74,6 +75,8 @@ void DiagnosticLog::describeStats(StatRegistry& r, const std::string& p) const {
       "GCMD.QIE set while IQT is not 0",
       "queued invalidation disabled with descriptors not yet fetched",
       "register-based invalidation requested while queued invalidation is enabled",
+      "page-selective IOTLB invalidations whose ADDR is not aligned to 2^AM pages (the unit "
+      "invalidates the aligned window; pages the driver meant past it stay cached)",
   };
   static_assert(std::size(kWhat) == size_t(DiagnosticKind::kCount), "one description per kind");
   for (size_t k = 0; k < size_t(DiagnosticKind::kCount); ++k)

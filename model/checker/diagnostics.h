@@ -34,6 +34,7 @@ enum class DiagnosticKind : uint8_t {
   QueueEnabledNotEmpty,                // GCMD.QIE with IQT != 0 (the queue restarts at 0)
   QueueDisabledNotEmpty,               // GCMD.QIE cleared while IQH != IQT
   RegisterInvalidationWhileQueued,     // CCMD/IOTLB_REG command while QI is enabled
+  UnalignedPageInvalidation,           // page-selective IOTLB invalidation, ADDR not 2^AM aligned
   kCount
 };
 

@@ -12,6 +12,8 @@
 // The interrupt-remapping rules (IRE before SIRTP; SIRTP without a global IEC
 // invalidation) are in interrupt_check.cpp. The invalidation history the stale checks use
 // is recorded here, for every cache.
+#include <cstdio>
+
 #include "model/registers/register_map.h"
 #include "model/unit/remapping_unit.h"
 
@@ -49,6 +51,26 @@ void RemappingUnit::recordInvalidation(InvalidationRecord r) {
   }
   if (checker_.srtp_pending && checker_.srtp_context_flushed && checker_.srtp_iotlb_flushed)
     checker_.srtp_pending = false;
+}
+
+// VT-d 6.5.2.3 / 10.4.8.2: the range of a page-selective invalidation is the 2^AM pages
+// aligned to 2^AM; the unit ignores ADDR's bits below that. A driver whose ADDR is the first
+// page of an unaligned range, with AM only rounding its page count up (Linux 6.1's PSIs
+// after VFIO unmaps), may mean pages past the window; those keep their cached entries.
+// The unit cannot know the driver's page count, so the finding names the window and the
+// pages beyond it that such a range could include; the stale check shows whether any was used.
+void RemappingUnit::reportUnalignedPsi(const IotlbInvalidation& request, uint64_t low_bits) {
+  if (!checker_.params.ordering) return;
+  const uint64_t span = uint64_t(4096) << request.am;
+  const uint64_t base = request.address - low_bits;
+  char text[320];
+  std::snprintf(text, sizeof text,
+                "page-selective IOTLB invalidation DID %u ADDR 0x%llx AM %u: ADDR not aligned to 0x%llx; the unit "
+                "invalidates 0x%llx-0x%llx, and pages the driver may have meant past it (up to 0x%llx) stay cached",
+                unsigned(request.did), (unsigned long long)request.address, request.am, (unsigned long long)span,
+                (unsigned long long)base, (unsigned long long)(base + span - 1),
+                (unsigned long long)(request.address + span - 1));
+  reportOrdering(DiagnosticKind::UnalignedPageInvalidation, text);
 }
 
 void RemappingUnit::noteRootTableLatched() {

@@ -59,6 +59,7 @@ unsigned RemappingUnit::invalidateIotlb(const IotlbInvalidation& request) {
     case kGranSelective:
       if (config_.unit.page_selective_invalidation && request.am <= config_.unit.max_address_mask) {
         // Address bits below the mask are ignored (the range is aligned to 2^AM pages).
+        if (const uint64_t low = request.address & ((uint64_t(4096) << request.am) - 1)) reportUnalignedPsi(request, low);
         removed = iotlb_.invalidatePages(request.did, request.address, request.am);
         if (!request.invalidation_hint) psc_removed = psc_.invalidatePages(request.did, request.address, request.am);
         ++stats_.inv_iotlb_page;

@@ -179,6 +179,7 @@ class RemappingUnit : private InvalidationHandler {
   void noteRootTableLatched();
   void noteQueueEnable(bool on);
   void noteRegisterInvalidationWhileQueued(const char* which);
+  void reportUnalignedPsi(const IotlbInvalidation& request, uint64_t low_bits);
   void reportOrdering(DiagnosticKind kind, std::string text);
 
   UnitConfig config_;
