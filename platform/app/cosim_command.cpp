@@ -113,8 +113,6 @@ class SequenceFile : public platform::CosimMachine::SequenceObserver {
 struct GuestProgress {
   std::optional<Clock::time_point> init, tool_start, result_at;
   std::string result;  // "PASS" or "FAIL <reason>"
-  std::string kernel_iommu_line;
-  bool saw_dmar = false;
 };
 
 std::string secondsText(std::optional<Clock::time_point> t, Clock::time_point from) {
@@ -155,8 +153,6 @@ GuestRun runGuest(cosim::CosimSession& session, const std::vector<std::string>& 
       p.result = line.substr(r + 20);
       p.result_at = at;
     }
-    if (line.find("DMAR: dmar0: reg_base_addr") != std::string::npos) p.kernel_iommu_line = line;
-    if (line.find("DMAR") != std::string::npos) p.saw_dmar = true;
   };
   if (o.shell)
     session.onConsoleBytes = [](const char* b, size_t n) {
@@ -311,11 +307,9 @@ int cosimCommand(int argc, char** argv, int first) {
   // Pass 2: the run.
   SequenceFile sequence((fs::path(o.out) / "sequence.log").string());
   machine.setSequenceObserver(&sequence);
-  uint64_t event_messages_seen = 0;
   // The fault event cannot reach the guest (no interrupts through the proxy): say here
   // what its fault handler would have read.
   machine.events.onMessage = [&](uint64_t address, uint32_t data) {
-    ++event_messages_seen;
     const uint32_t fsts = uint32_t(machine.vtd.model().peekRegister(R_FSTS));
     std::fprintf(stderr, "vtdsim cosim: event message 0x%llx data 0x%x (FSTS 0x%x), not delivered to the guest\n",
                  (unsigned long long)address, data, fsts);
@@ -418,7 +412,7 @@ int cosimCommand(int argc, char** argv, int first) {
       {"mmio_service_ns", c.bar_ns},
       {"sequence_register_writes", sequence.writes},
       {"sequence_invalidation_descriptors", sequence.descriptors},
-      {"event_messages", event_messages_seen},
+      {"event_messages", machine.events.messages()},
       {"strict", o.strict},
       {"hugepages", o.hugepages},
   };

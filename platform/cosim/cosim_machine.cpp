@@ -68,22 +68,29 @@ CosimMachine::CosimMachine(const sc_core::sc_module_name& name, const SimConfig&
   }
 }
 
-uint64_t CosimMachine::unitAccess(bool write, uint64_t offset, unsigned size, uint64_t value) {
+// One CPU access: the payload goes to `send`; an access nobody answers reads 0 and its write
+// vanishes, as an unclaimed MMIO access does on the platform. Time moves by the delay the
+// target annotated, then the machine runs what the access started.
+template <class Send>
+uint64_t CosimMachine::cpuAccess(bool write, uint64_t address, unsigned size, uint64_t value, Send send) {
   ::tlm::tlm_generic_payload p;
   uint64_t data = value;
-  tlm::fillPayload(p, write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND, offset,
+  tlm::fillPayload(p, write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND, address,
                    reinterpret_cast<unsigned char*>(&data), size);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  cpu_->b_transport(p, delay);
+  send(p, delay);
   if (!p.is_response_ok()) {
-    // Outside the block or an access size the unit refuses: reads 0, writes vanish, as
-    // an unclaimed MMIO access does on the platform.
     ++unanswered_;
     data = 0;
   }
   if (delay > sc_core::SC_ZERO_TIME) sc_core::sc_start(delay);
   settle();
   return size < 8 ? data & ((1ull << (8 * size)) - 1) : data;
+}
+
+uint64_t CosimMachine::unitAccess(bool write, uint64_t offset, unsigned size, uint64_t value) {
+  return cpuAccess(write, offset, size, value,
+                   [this](::tlm::tlm_generic_payload& p, sc_core::sc_time& d) { cpu_->b_transport(p, d); });
 }
 
 uint64_t CosimMachine::vtdRegisterRead(uint64_t offset, unsigned size) {
@@ -126,19 +133,10 @@ void CosimMachine::observeQueuedDescriptors(uint64_t new_tail) {
 uint64_t CosimMachine::ringAccess(size_t ring, bool write, uint64_t offset, unsigned size, uint64_t value) {
   ++ring_accesses_;
   RingDmaDevice& r = *rings.at(ring);
-  const uint64_t bar = r.config().peek(0x10, 4) & ~0xFull;
-  ::tlm::tlm_generic_payload p;
-  uint64_t data = value;
-  tlm::fillPayload(p, write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND, bar + offset,
-                   reinterpret_cast<unsigned char*>(&data), size);
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  if (r.claimsMemory(bar + offset, size)) r.memoryTransport(p, delay);
-  if (!p.is_response_ok()) {
-    ++unanswered_;
-    data = 0;
-  }
-  settle();
-  return size < 8 ? data & ((1ull << (8 * size)) - 1) : data;
+  const uint64_t address = (r.config().peek(0x10, 4) & ~0xFull) + offset;
+  return cpuAccess(write, address, size, value, [&](::tlm::tlm_generic_payload& p, sc_core::sc_time& d) {
+    if (r.claimsMemory(address, size)) r.memoryTransport(p, d);
+  });
 }
 
 uint64_t CosimMachine::ringRegisterRead(size_t ring, uint64_t offset, unsigned size) {

@@ -108,12 +108,12 @@ class CosimMachine : public sc_core::sc_module {
   // still working afterwards.
   bool runBackground(const sc_core::sc_time& budget);
 
-  uint64_t registerReads() const { return register_reads_; }
-  uint64_t registerWrites() const { return register_writes_; }
   uint64_t simulatedPs() const { return sc_core::sc_time_stamp().value(); }
   void describeStats(StatRegistry& r) const;
 
  private:
+  template <class Send>
+  uint64_t cpuAccess(bool write, uint64_t address, unsigned size, uint64_t value, Send send);
   uint64_t unitAccess(bool write, uint64_t offset, unsigned size, uint64_t value);
   uint64_t ringAccess(size_t ring, bool write, uint64_t offset, unsigned size, uint64_t value);
   void observeQueuedDescriptors(uint64_t new_tail);

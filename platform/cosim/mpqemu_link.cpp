@@ -177,7 +177,6 @@ bool MpqemuLink::receive(MpqemuMessage& m) {
     default:
       fail("unknown command " + std::to_string(header.cmd));
   }
-  m.dropped_fds = unsigned(fds.size());
   closeAll(fds);  // INTx irqfds and resample fds: nothing here can use them under TCG
   return true;
 }

@@ -48,7 +48,6 @@ struct MpqemuMessage {
   unsigned bar_size = 0;
   bool bar_memory = true;  // false: an I/O-port BAR
   std::vector<SysmemRegion> regions;  // SyncSysmem
-  unsigned dropped_fds = 0;           // descriptors of other messages (closed by the link)
 
   // Whether QEMU waits for an answer (MPQEMU_CMD_RET) to this message.
   bool wantsReply() const;
